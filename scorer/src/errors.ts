@@ -1,0 +1,79 @@
+/**
+ * Typed errors of the scorer. Each maps to one HTTP status in the error middleware,
+ * so a handler throws the error and never writes an error response itself.
+ */
+
+/** One problem with one field of a request, such as `instances[3].tenure`. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export abstract class ScorerError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+
+  /** The JSON body sent to the client. Subclasses add their own fields. */
+  toJSON(): Record<string, unknown> {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+/** The request is invalid: 400 with every problem found, each naming its field. */
+export class InvalidRequestError extends ScorerError {
+  override readonly name = 'InvalidRequestError';
+  readonly status = 400;
+  readonly code = 'InvalidRequest';
+
+  readonly problems: FieldProblem[];
+
+  constructor(message: string, problems: FieldProblem[] = []) {
+    super(message);
+    this.problems = problems;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { error: { code: this.code, message: this.message, problems: this.problems } };
+  }
+}
+
+/** A model or experiment named in the URL is not served here: 404. */
+export class NotFoundError extends ScorerError {
+  override readonly name = 'NotFoundError';
+  readonly status = 404;
+  readonly code = 'NotFound';
+}
+
+/** The request body is larger than the configured limit: 413. */
+export class PayloadTooLargeError extends ScorerError {
+  override readonly name = 'PayloadTooLargeError';
+  readonly status = 413;
+  readonly code = 'PayloadTooLarge';
+}
+
+/** The client sent no valid API key: 401. */
+export class UnauthorizedError extends ScorerError {
+  override readonly name = 'UnauthorizedError';
+  readonly status = 401;
+  readonly code = 'Unauthorized';
+}
+
+/** The model is not loaded yet, failed to load, or the scorer is shutting down: 503. */
+export class NotReadyError extends ScorerError {
+  override readonly name = 'NotReadyError';
+  readonly status = 503;
+  readonly code = 'NotReady';
+}
+
+/** A configuration file or model bundle is invalid. Raised at start-up or load, never per request. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+
+  /** The dotted path of the offending field, such as `experiment.variants[1].weight`. */
+  readonly field: string | undefined;
+
+  constructor(message: string, field?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.field = field;
+  }
+}
