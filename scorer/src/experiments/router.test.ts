@@ -1,0 +1,535 @@
+import { createHmac } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { ConfigError, InvalidRequestError, ScorerError } from '../errors.ts';
+import type { FeatureRow, Prediction, Predictor } from '../prediction.ts';
+import { assignVariant } from './assignment.ts';
+import { parseExperimentConfig } from './config.ts';
+import type { ExperimentConfig } from './config.ts';
+import { createExperimentRouter } from './router.ts';
+
+const AUDIT_KEY = Buffer.from('0123456789abcdef0123456789abcdef');
+
+/** Predictor stand-in: the churn probability is the `score` feature; a missing score is invalid. */
+class FakePredictor implements Predictor {
+  readonly modelName = 'telco-churn';
+  readonly modelVersion = '1.2.0';
+  calls = 0;
+
+  async predict(rows: FeatureRow[]): Promise<Prediction[]> {
+    this.calls++;
+    return rows.map((row) => {
+      if (typeof row.score !== 'number') {
+        throw new InvalidRequestError('invalid instances', [{ field: 'instances[0].score', message: 'is required' }]);
+      }
+      return { churnProbability: row.score, riskBand: 'low' };
+    });
+  }
+}
+
+function experimentOf(overrides: Record<string, unknown> = {}): ExperimentConfig {
+  const raw = {
+    name: 'retention-q1',
+    salt: '2026-q1',
+    variants: [
+      { name: 'control', weight: 50, control: true },
+      {
+        name: 'discount',
+        weight: 50,
+        nudges: {
+          high: {
+            action: 'offer-discount-20',
+            channel: 'email',
+            message: '{{variant}}: {{probabilityPercent}}% churn risk ({{band}}) in {{experiment}}',
+          },
+          medium: { action: 'tips-newsletter', channel: 'in-app', message: 'Tips for you' },
+        },
+      },
+    ],
+    ...overrides,
+  };
+  return parseExperimentConfig(raw, { riskBands: { medium: 0.3, high: 0.6 } });
+}
+
+/** Returns the first id of the form customer-N that the experiment assigns to `variantName`. */
+function customerIn(experiment: ExperimentConfig, variantName: string): string {
+  for (let i = 0; i < 1000; i++) {
+    const id = `customer-${i}`;
+    if (assignVariant(experiment, id).name === variantName) {
+      return id;
+    }
+  }
+  throw new Error(`no customer in variant ${variantName}`);
+}
+
+interface Harness {
+  baseUrl: string;
+  registry: Registry;
+  auditLines: () => Record<string, unknown>[];
+  rawAuditText: () => string;
+  predictor: FakePredictor;
+}
+
+const servers: Server[] = [];
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+/** Mounts the router on a small app with the same error body shape as the scorer's. */
+async function startApp(experiment: ExperimentConfig): Promise<Harness> {
+  const registry = new Registry();
+  const chunks: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (chunk: string) => chunks.push(chunk) });
+  const predictor = new FakePredictor();
+
+  const app = express();
+  app.use(express.json());
+  app.use(createExperimentRouter({ experiment, predictor, registry, logger, auditKey: AUDIT_KEY }));
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof ScorerError) {
+      res.status(error.status).json(error.toJSON());
+      return;
+    }
+    res.status(500).json({ error: { code: 'Internal', message: String(error) } });
+  });
+
+  const server = app.listen(0, '127.0.0.1');
+  servers.push(server);
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    registry,
+    auditLines: () => chunks.map((chunk) => JSON.parse(chunk) as Record<string, unknown>),
+    rawAuditText: () => chunks.join(''),
+    predictor,
+  };
+}
+
+async function post(harness: Harness, path: string, body: unknown, contentType = 'application/json') {
+  const response = await fetch(`${harness.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function counterValue(registry: Registry, name: string, variant: string): Promise<number | undefined> {
+  const metric = await registry.getSingleMetric(name)?.get();
+  return metric?.values.find((value) => value.labels.variant === variant)?.value;
+}
+
+function hmacOf(customerId: string): string {
+  return createHmac('sha256', AUDIT_KEY).update(customerId).digest('hex');
+}
+
+describe('POST /v1/experiments/:name/nudge', () => {
+  it('returns the nudge of the assigned variant', async () => {
+    const experiment = experimentOf();
+    const harness = await startApp(experiment);
+    const customerId = customerIn(experiment, 'discount');
+
+    const response = await post(harness, '/v1/experiments/retention-q1/nudge', { customerId, features: { score: 0.82 } });
+
+    expect(response).toEqual({
+      status: 200,
+      body: {
+        experiment: 'retention-q1',
+        variant: 'discount',
+        nudge: {
+          action: 'offer-discount-20',
+          channel: 'email',
+          message: 'discount: 82% churn risk (high) in retention-q1',
+        },
+        churnProbability: 0.82,
+        riskBand: 'high',
+        modelVersion: '1.2.0',
+        paused: false,
+      },
+    });
+  });
+
+  it('returns no nudge for the control', async () => {
+    const experiment = experimentOf();
+    const harness = await startApp(experiment);
+    const customerId = customerIn(experiment, 'control');
+
+    const response = await post(harness, '/v1/experiments/retention-q1/nudge', { customerId, features: { score: 0.9 } });
+
+    expect(response.body.variant).toBe('control');
+    expect(response.body.nudge).toBeNull();
+  });
+
+  it('returns no nudge for a band without rule', async () => {
+    const experiment = experimentOf();
+    const harness = await startApp(experiment);
+    const customerId = customerIn(experiment, 'discount');
+
+    const response = await post(harness, '/v1/experiments/retention-q1/nudge', { customerId, features: { score: 0.1 } });
+
+    expect(response.body.riskBand).toBe('low');
+    expect(response.body.nudge).toBeNull();
+  });
+
+  it('uses the risk bands of the experiment', async () => {
+    const experiment = experimentOf({ riskBands: { medium: 0.2, high: 0.5 } });
+    const harness = await startApp(experiment);
+    const customerId = customerIn(experiment, 'discount');
+
+    const response = await post(harness, '/v1/experiments/retention-q1/nudge', { customerId, features: { score: 0.55 } });
+
+    expect(response.body.riskBand).toBe('high');
+    expect((response.body.nudge as { action: string }).action).toBe('offer-discount-20');
+  });
+
+  it('counts one exposure per response', async () => {
+    const experiment = experimentOf();
+    const harness = await startApp(experiment);
+    const customerId = customerIn(experiment, 'discount');
+
+    await post(harness, '/v1/experiments/retention-q1/nudge', { customerId, features: { score: 0.5 } });
+    await post(harness, '/v1/experiments/retention-q1/nudge', { customerId, features: { score: 0.5 } });
+
+    expect(await counterValue(harness.registry, 'engagetrack_experiment_exposures_total', 'discount')).toBe(2);
+    expect(await counterValue(harness.registry, 'engagetrack_experiment_exposures_total', 'control')).toBe(0);
+    expect(await harness.registry.metrics()).toContain(
+      'engagetrack_experiment_exposures_total{experiment="retention-q1",variant="discount"} 2',
+    );
+  });
+
+  it('writes one audit line without the raw id', async () => {
+    const experiment = experimentOf();
+    const harness = await startApp(experiment);
+    const customerId = customerIn(experiment, 'discount');
+
+    await post(harness, '/v1/experiments/retention-q1/nudge', { customerId, features: { score: 0.82 } });
+
+    expect(harness.auditLines()).toHaveLength(1);
+    expect(harness.auditLines()[0]).toMatchObject({
+      level: 30,
+      msg: 'variant assigned',
+      experiment: 'retention-q1',
+      variant: 'discount',
+      riskBand: 'high',
+      modelVersion: '1.2.0',
+      customer: hmacOf(customerId),
+    });
+    expect(harness.rawAuditText()).not.toContain(customerId);
+  });
+
+  it('assigns the same variant on every replica', async () => {
+    const replicas = [await startApp(experimentOf()), await startApp(experimentOf())];
+
+    for (const customerId of ['customer-1', 'customer-2', 'customer-3', 'müller-7']) {
+      const responses = await Promise.all(
+        replicas.map((harness) =>
+          post(harness, '/v1/experiments/retention-q1/nudge', { customerId, features: { score: 0.5 } }),
+        ),
+      );
+      expect(responses[1]!.body.variant).toBe(responses[0]!.body.variant);
+    }
+  });
+
+  it('serves the control while paused', async () => {
+    const experiment = experimentOf({ paused: true });
+    const harness = await startApp(experiment);
+    const customerId = customerIn(experimentOf(), 'discount');
+
+    const response = await post(harness, '/v1/experiments/retention-q1/nudge', { customerId, features: { score: 0.82 } });
+
+    expect(response.body).toEqual({
+      experiment: 'retention-q1',
+      variant: 'control',
+      nudge: null,
+      churnProbability: 0.82,
+      riskBand: 'high',
+      modelVersion: '1.2.0',
+      paused: true,
+    });
+    expect(await counterValue(harness.registry, 'engagetrack_experiment_exposures_total', 'discount')).toBe(0);
+    expect(await counterValue(harness.registry, 'engagetrack_experiment_exposures_total', 'control')).toBe(0);
+    expect(harness.auditLines()).toEqual([]);
+  });
+
+  it('serves no variant while paused without control', async () => {
+    const experiment = experimentOf({
+      paused: true,
+      variants: [
+        { name: 'email', weight: 50, nudges: { high: { action: 'a', channel: 'email', message: 'm' } } },
+        { name: 'sms', weight: 50, nudges: { high: { action: 'b', channel: 'sms', message: 'm' } } },
+      ],
+    });
+    const harness = await startApp(experiment);
+
+    const response = await post(harness, '/v1/experiments/retention-q1/nudge', {
+      customerId: 'customer-1',
+      features: { score: 0.9 },
+    });
+
+    expect(response.body.variant).toBeNull();
+    expect(response.body.nudge).toBeNull();
+    expect(response.body.paused).toBe(true);
+    expect(harness.auditLines()).toEqual([]);
+  });
+});
+
+describe('POST /v1/experiments/:name/conversions', () => {
+  it('counts the conversion under the variant', async () => {
+    const experiment = experimentOf();
+    const harness = await startApp(experiment);
+    const customerId = customerIn(experiment, 'discount');
+
+    const response = await post(harness, '/v1/experiments/retention-q1/conversions', { customerId, event: 'renewed' });
+
+    expect(response).toEqual({
+      status: 202,
+      body: { experiment: 'retention-q1', variant: 'discount', event: 'renewed', counted: true, paused: false },
+    });
+    expect(await counterValue(harness.registry, 'engagetrack_experiment_conversions_total', 'discount')).toBe(1);
+    expect(harness.auditLines()[0]).toMatchObject({
+      msg: 'conversion recorded',
+      experiment: 'retention-q1',
+      variant: 'discount',
+      event: 'renewed',
+      customer: hmacOf(customerId),
+    });
+    expect(harness.rawAuditText()).not.toContain(customerId);
+  });
+
+  it('counts nothing while paused', async () => {
+    const harness = await startApp(experimentOf({ paused: true }));
+
+    const response = await post(harness, '/v1/experiments/retention-q1/conversions', {
+      customerId: 'customer-1',
+      event: 'renewed',
+    });
+
+    expect(response).toEqual({
+      status: 202,
+      body: { experiment: 'retention-q1', variant: 'control', event: 'renewed', counted: false, paused: true },
+    });
+    expect(await counterValue(harness.registry, 'engagetrack_experiment_conversions_total', 'control')).toBe(0);
+    expect(harness.auditLines()).toEqual([]);
+  });
+});
+
+describe('bad input', () => {
+  const nudgePath = '/v1/experiments/retention-q1/nudge';
+  const conversionsPath = '/v1/experiments/retention-q1/conversions';
+  const features = { score: 0.5 };
+
+  it.each([
+    ['missing customerId', nudgePath, { features }, [{ field: 'customerId', message: 'is required' }]],
+    ['empty customerId', nudgePath, { customerId: '', features }, [{ field: 'customerId', message: 'must not be empty' }]],
+    [
+      'over-long customerId',
+      nudgePath,
+      { customerId: 'c'.repeat(257), features },
+      [{ field: 'customerId', message: 'must be at most 256 characters, not 257' }],
+    ],
+    [
+      'customerId with newline',
+      nudgePath,
+      { customerId: 'customer\n42', features },
+      [{ field: 'customerId', message: 'must not contain control characters' }],
+    ],
+    [
+      'customerId with NUL',
+      nudgePath,
+      { customerId: 'customer\u000042', features },
+      [{ field: 'customerId', message: 'must not contain control characters' }],
+    ],
+    ['numeric customerId', nudgePath, { customerId: 42, features }, [{ field: 'customerId', message: 'must be a string' }]],
+    [
+      'missing features',
+      nudgePath,
+      { customerId: 'customer-1' },
+      [{ field: 'features', message: 'is required; send the feature values as an object' }],
+    ],
+    [
+      'features as array',
+      nudgePath,
+      { customerId: 'customer-1', features: [0.5] },
+      [{ field: 'features', message: 'must be an object of feature name to value' }],
+    ],
+    [
+      'features as string',
+      nudgePath,
+      { customerId: 'customer-1', features: 'score=0.5' },
+      [{ field: 'features', message: 'must be an object of feature name to value' }],
+    ],
+    [
+      'unknown field',
+      nudgePath,
+      { customerId: 'customer-1', features, customerID: 'x' },
+      [{ field: 'customerID', message: 'unknown field; the request accepts customerId and features' }],
+    ],
+    [
+      'every problem at once',
+      nudgePath,
+      { customerId: '', features: null },
+      [
+        { field: 'customerId', message: 'must not be empty' },
+        { field: 'features', message: 'must be an object of feature name to value' },
+      ],
+    ],
+  ])('rejects nudge with %s', async (_case, path, body, problems) => {
+    const harness = await startApp(experimentOf());
+
+    const response = await post(harness, path, body);
+
+    expect(response).toEqual({
+      status: 400,
+      body: { error: { code: 'InvalidRequest', message: 'invalid nudge request', problems } },
+    });
+    expect(harness.predictor.calls).toBe(0);
+  });
+
+  it.each([
+    ['missing event', { customerId: 'customer-1' }, [{ field: 'event', message: 'is required' }]],
+    [
+      'event with spaces',
+      { customerId: 'customer-1', event: 'bought plan' },
+      [
+        {
+          field: 'event',
+          message: 'must be a string of 1 to 64 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
+        },
+      ],
+    ],
+    [
+      'empty event',
+      { customerId: 'customer-1', event: '' },
+      [
+        {
+          field: 'event',
+          message: 'must be a string of 1 to 64 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
+        },
+      ],
+    ],
+    [
+      'over-long event',
+      { customerId: 'customer-1', event: 'e'.repeat(65) },
+      [
+        {
+          field: 'event',
+          message: 'must be a string of 1 to 64 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
+        },
+      ],
+    ],
+    ['missing customerId', { event: 'renewed' }, [{ field: 'customerId', message: 'is required' }]],
+  ])('rejects conversion with %s', async (_case, body, problems) => {
+    const harness = await startApp(experimentOf());
+
+    const response = await post(harness, conversionsPath, body);
+
+    expect(response).toEqual({
+      status: 400,
+      body: { error: { code: 'InvalidRequest', message: 'invalid conversion request', problems } },
+    });
+    expect(await counterValue(harness.registry, 'engagetrack_experiment_conversions_total', 'control')).toBe(0);
+  });
+
+  it('rejects a body that is not an object', async () => {
+    const harness = await startApp(experimentOf());
+
+    const response = await post(harness, nudgePath, ['customer-1']);
+
+    expect(response).toEqual({
+      status: 400,
+      body: {
+        error: {
+          code: 'InvalidRequest',
+          message:
+            'invalid nudge request: the body must be a JSON object with customerId and features, ' +
+            'sent with Content-Type: application/json',
+          problems: [],
+        },
+      },
+    });
+  });
+
+  it('rejects a body that is not JSON', async () => {
+    const harness = await startApp(experimentOf());
+
+    const response = await post(harness, conversionsPath, 'customerId=customer-1', 'text/plain');
+
+    expect(response.status).toBe(400);
+    expect((response.body.error as { message: string }).message).toBe(
+      'invalid conversion request: the body must be a JSON object with customerId and event, ' +
+        'sent with Content-Type: application/json',
+    );
+  });
+
+  it('renames feature problems of the model', async () => {
+    const harness = await startApp(experimentOf());
+
+    const response = await post(harness, nudgePath, { customerId: 'customer-1', features: { tenure: 3 } });
+
+    expect(response).toEqual({
+      status: 400,
+      body: {
+        error: {
+          code: 'InvalidRequest',
+          message: 'invalid instances',
+          problems: [{ field: 'features.score', message: 'is required' }],
+        },
+      },
+    });
+    expect(harness.auditLines()).toEqual([]);
+  });
+
+  it.each([nudgePath, conversionsPath].map((path) => path.replace('retention-q1', 'retention-q2')))(
+    'returns 404 for unknown experiment at %s',
+    async (path) => {
+      const harness = await startApp(experimentOf());
+
+      const response = await post(harness, path, { customerId: 'customer-1', features, event: 'renewed' });
+
+      expect(response).toEqual({
+        status: 404,
+        body: {
+          error: {
+            code: 'NotFound',
+            message: 'experiment "retention-q2" not found; this scorer serves experiment "retention-q1"',
+          },
+        },
+      });
+    },
+  );
+});
+
+describe('createExperimentRouter', () => {
+  it('reuses counters of the same registry', () => {
+    const registry = new Registry();
+    const logger = pino({ level: 'silent' });
+    const deps = { experiment: experimentOf(), predictor: new FakePredictor(), registry, logger, auditKey: AUDIT_KEY };
+
+    createExperimentRouter(deps);
+
+    expect(() => createExperimentRouter(deps)).not.toThrow();
+  });
+
+  it('rejects a short audit key', () => {
+    const deps = {
+      experiment: experimentOf(),
+      predictor: new FakePredictor(),
+      registry: new Registry(),
+      logger: pino({ level: 'silent' }),
+      auditKey: Buffer.from('short'),
+    };
+
+    expect(() => createExperimentRouter(deps)).toThrow(ConfigError);
+    expect(() => createExperimentRouter(deps)).toThrow('the audit key has 5 bytes; it needs at least 16 random bytes');
+  });
+});

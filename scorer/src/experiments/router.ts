@@ -1,0 +1,169 @@
+import { Router } from 'express';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+
+import { InvalidRequestError, NotFoundError } from '../errors.ts';
+import { riskBandOf } from '../prediction.ts';
+import type { FeatureRow, Prediction, Predictor, RiskBand } from '../prediction.ts';
+import { assignVariant } from './assignment.ts';
+import { AuditLog } from './audit.ts';
+import type { ExperimentConfig, NudgeChannel, Variant } from './config.ts';
+import { createExperimentMetrics } from './metrics.ts';
+import { parseConversionRequest, parseNudgeRequest } from './request.ts';
+import { renderMessage } from './template.ts';
+
+export interface ExperimentRouterDeps {
+  experiment: ExperimentConfig;
+  predictor: Predictor;
+  /** Registry that receives the exposure and conversion counters. */
+  registry: Registry;
+  /** Logger for the audit lines. */
+  logger: Logger;
+  /** Secret of at least 16 bytes for the HMAC of customer ids in the audit log. */
+  auditKey: Buffer;
+}
+
+export interface NudgeResponse {
+  experiment: string;
+  /** The customer's variant; while paused, the control, or null without a control. */
+  variant: string | null;
+  nudge: { action: string; channel: NudgeChannel; message: string } | null;
+  churnProbability: number;
+  riskBand: RiskBand;
+  modelVersion: string;
+  paused: boolean;
+}
+
+export interface ConversionResponse {
+  experiment: string;
+  variant: string | null;
+  event: string;
+  /** False while the experiment is paused: nothing is counted then. */
+  counted: boolean;
+  paused: boolean;
+}
+
+/**
+ * Creates the routes of one experiment: POST /v1/experiments/:name/nudge and
+ * POST /v1/experiments/:name/conversions. Handlers throw the typed errors of errors.ts
+ * for the application's error middleware. The application parses JSON bodies.
+ * Throws ConfigError when the audit key is shorter than 16 bytes.
+ */
+export function createExperimentRouter(deps: ExperimentRouterDeps): Router {
+  const { experiment, predictor } = deps;
+  const audit = new AuditLog(deps.logger, deps.auditKey);
+  const metrics = createExperimentMetrics(deps.registry, experiment);
+  const router = Router();
+
+  router.post('/v1/experiments/:name/nudge', async (req: Request<{ name: string }>, res: Response) => {
+    requireServedExperiment(experiment, req.params.name);
+    const { customerId, features } = parseNudgeRequest(req.body);
+
+    const variant = servedVariant(experiment, customerId);
+    const prediction = await predictOne(predictor, features);
+    const riskBand = riskBandOf(prediction.churnProbability, experiment.riskBands);
+
+    if (!experiment.paused && variant !== undefined) {
+      const labels = { experiment: experiment.name, variant: variant.name };
+      metrics.exposures.inc(labels);
+      audit.variantAssigned({ ...labels, riskBand, modelVersion: predictor.modelVersion, customerId });
+    }
+
+    const body: NudgeResponse = {
+      experiment: experiment.name,
+      variant: variant?.name ?? null,
+      nudge: nudgeFor(experiment, variant, riskBand, prediction.churnProbability),
+      churnProbability: prediction.churnProbability,
+      riskBand,
+      modelVersion: predictor.modelVersion,
+      paused: experiment.paused,
+    };
+    res.json(body);
+  });
+
+  router.post('/v1/experiments/:name/conversions', (req: Request<{ name: string }>, res: Response) => {
+    requireServedExperiment(experiment, req.params.name);
+    const { customerId, event } = parseConversionRequest(req.body);
+
+    const variant = servedVariant(experiment, customerId);
+    const counted = !experiment.paused && variant !== undefined;
+
+    if (counted) {
+      const labels = { experiment: experiment.name, variant: variant.name };
+      metrics.conversions.inc(labels);
+      audit.conversionRecorded({ ...labels, event, customerId });
+    }
+
+    const body: ConversionResponse = {
+      experiment: experiment.name,
+      variant: variant?.name ?? null,
+      event,
+      counted,
+      paused: experiment.paused,
+    };
+    res.status(202).json(body);
+  });
+
+  return router;
+}
+
+function requireServedExperiment(experiment: ExperimentConfig, name: string): void {
+  if (name !== experiment.name) {
+    throw new NotFoundError(`experiment "${name}" not found; this scorer serves experiment "${experiment.name}"`);
+  }
+}
+
+/** Returns the assigned variant, or while paused the control (undefined without a control). */
+function servedVariant(experiment: ExperimentConfig, customerId: string): Variant | undefined {
+  return experiment.paused ? experiment.control : assignVariant(experiment, customerId);
+}
+
+function nudgeFor(
+  experiment: ExperimentConfig,
+  variant: Variant | undefined,
+  riskBand: RiskBand,
+  churnProbability: number,
+): NudgeResponse['nudge'] {
+  const rule = variant?.nudges[riskBand];
+  if (variant === undefined || rule === undefined) {
+    return null;
+  }
+
+  const message = renderMessage(rule.message, {
+    experiment: experiment.name,
+    variant: variant.name,
+    band: riskBand,
+    probabilityPercent: String(Math.round(churnProbability * 100)),
+  });
+  return { action: rule.action, channel: rule.channel, message };
+}
+
+/**
+ * Scores one row. The predictor names problems by row (`instances[0].tenure`); this API
+ * sends one row under `features`, so problems are renamed to `features.tenure`.
+ */
+async function predictOne(predictor: Predictor, features: FeatureRow): Promise<Prediction> {
+  let predictions: Prediction[];
+  try {
+    predictions = await predictor.predict([features]);
+  } catch (error) {
+    if (error instanceof InvalidRequestError) {
+      const problems = error.problems.map((problem) => ({ ...problem, field: featureField(problem.field) }));
+      throw new InvalidRequestError(error.message, problems);
+    }
+    throw error;
+  }
+
+  const prediction = predictions[0];
+  if (prediction === undefined) {
+    throw new Error(`model ${predictor.modelName} returned no prediction for one row`);
+  }
+  return prediction;
+}
+
+/** Maps `instances[0].tenure`, `[0].tenure` or `tenure` to `features.tenure`. */
+function featureField(field: string): string {
+  const name = field.replace(/^[A-Za-z_]*\[0\]\.?/, '');
+  return name === '' ? 'features' : `features.${name}`;
+}

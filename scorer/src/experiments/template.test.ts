@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+
+import { parseMessageTemplate, renderMessage } from './template.ts';
+import type { MessageTemplate } from './template.ts';
+
+const values = { experiment: 'retention-q1', variant: 'discount', band: 'high', probabilityPercent: '82' };
+
+function parsed(source: string): MessageTemplate {
+  const result = parseMessageTemplate(source);
+  if (!result.ok) {
+    throw new Error(result.message);
+  }
+  return result.template;
+}
+
+describe('parseMessageTemplate', () => {
+  it.each([
+    ['no placeholders', 'Stay with us!', 'Stay with us!'],
+    ['every placeholder', '{{experiment}}/{{variant}}: {{band}} risk, {{probabilityPercent}}%', 'retention-q1/discount: high risk, 82%'],
+    ['spaces inside braces', 'Risk {{ band }}', 'Risk high'],
+    ['repeated placeholder', '{{band}} {{band}}', 'high high'],
+    ['single braces', 'a {b} c', 'a {b} c'],
+    ['triple braces', '{{{band}}}', '{high}'],
+  ])('renders %s', (_case, source, expected) => {
+    expect(renderMessage(parsed(source), values)).toBe(expected);
+  });
+
+  it('rejects unknown placeholder', () => {
+    const result = parseMessageTemplate('Hi {{firstName}}');
+
+    expect(result).toEqual({
+      ok: false,
+      message: 'unknown placeholder "{{firstName}}"; use one of {{experiment}}, {{variant}}, {{band}}, {{probabilityPercent}}',
+    });
+  });
+
+  it('rejects empty placeholder', () => {
+    const result = parseMessageTemplate('Hi {{ }}');
+
+    expect(result.ok).toBe(false);
+  });
+
+  it.each([
+    ['unclosed', 'Hi {{band'],
+    ['unopened', 'Hi band}}'],
+    ['unclosed before placeholder', 'Hi {{ {{band}}'],
+  ])('rejects %s braces', (_case, source) => {
+    const result = parseMessageTemplate(source);
+
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.message).toMatch(/^unbalanced "\{\{" or "\}\}" near/);
+  });
+});
