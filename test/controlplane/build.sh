@@ -43,7 +43,7 @@ fi
 
 if ! command -v go >/dev/null 2>&1; then
   log "error: Go is not installed, so the control plane cannot be built."
-  log "Install Go 1.25 or newer, or set KUBEBUILDER_ASSETS to a folder with: ${binaries[*]}"
+  log "Install Go 1.26 or newer, or set KUBEBUILDER_ASSETS to a folder with: ${binaries[*]}"
   exit 1
 fi
 

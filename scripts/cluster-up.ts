@@ -1,0 +1,36 @@
+// Starts the test control plane (etcd, kube-apiserver, kube-controller-manager,
+// kube-scheduler and KWOK with 2 fake nodes) in the background for local work, with its
+// state in .cluster/, and prints the `export KUBECONFIG=...` line to use it.
+// Stop it with `npm run cluster:down`.
+import { rm } from 'node:fs/promises';
+
+import { startControlPlane } from '../test/harness/controlplane.ts';
+import { readProcessRecord, runningRecordedProcesses } from '../test/harness/process-record.ts';
+import { clusterKubeconfig, clusterStateDir } from './cluster-state.ts';
+
+async function main(): Promise<void> {
+  const record = await readProcessRecord(clusterStateDir);
+  const running = record ? runningRecordedProcesses(clusterStateDir, record) : [];
+  if (running.length > 0) {
+    console.error(`The local cluster is already running (${running.map(({ name }) => name).join(', ')}).`);
+    console.log(`export KUBECONFIG=${clusterKubeconfig}`);
+    return;
+  }
+
+  // State left by a cluster whose processes are gone (a reboot, a killed process) is stale.
+  await rm(clusterStateDir, { recursive: true, force: true });
+
+  const controlPlane = await startControlPlane({ stateDir: clusterStateDir, background: true });
+  console.error(`Local cluster ready at ${controlPlane.server} in ${(controlPlane.startupMs / 1000).toFixed(1)} s.`);
+  console.error(`Logs: ${clusterStateDir}/logs. Stop it with: npm run cluster:down`);
+  console.log(`export KUBECONFIG=${controlPlane.kubeconfigPath}`);
+}
+
+try {
+  await main();
+  // The components run on in their own process groups; nothing here needs to wait for them.
+  process.exit(0);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
