@@ -1,0 +1,88 @@
+import type { V1Deployment } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+
+import { deploymentState } from '../workload/deployment-state.ts';
+import type { ChurnModel } from '../workload/types.ts';
+import { computeChurnModelStatus } from './status.ts';
+
+const model = {
+  apiVersion: 'engagetrack.io/v1alpha1',
+  kind: 'ChurnModel',
+  metadata: { name: 'telco', namespace: 'ml', generation: 4 },
+  spec: { modelUri: 'https://models.example.com/telco/2.0.0/', version: '2.0.0', replicas: 2 },
+} as ChurnModel;
+
+const release = { uri: 'https://models.example.com/telco/2.0.0/', version: '2.0.0', sha256: 'b'.repeat(64) };
+
+function deployment(status: V1Deployment['status'], generation = 7): V1Deployment {
+  return { metadata: { name: 'telco-scorer', generation }, spec: { replicas: 2, selector: {}, template: {} }, status };
+}
+
+function compute(current: V1Deployment | undefined) {
+  return computeChurnModelStatus(model, {
+    deploymentName: 'telco-scorer',
+    deployment: deploymentState(current),
+    release,
+    url: 'http://churn.example.com/',
+  });
+}
+
+const complete = { observedGeneration: 7, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 };
+
+function byType(conditions: { type: string; status: string; reason: string }[]) {
+  return Object.fromEntries(conditions.map((condition) => [condition.type, `${condition.status}/${condition.reason}`]));
+}
+
+describe('ChurnModel status', () => {
+  it.each([
+    ['no deployment yet', undefined, { Ready: 'False/DeploymentPending', ModelLoaded: 'Unknown/DeploymentPending', Progressing: 'True/DeploymentPending', Degraded: 'False/AsExpected' }],
+    ['pods starting', deployment({ observedGeneration: 7, replicas: 2, updatedReplicas: 2 }), { Ready: 'False/RollingOut', ModelLoaded: 'False/ModelNotLoaded', Progressing: 'True/RollingOut', Degraded: 'False/AsExpected' }],
+    ['one pod ready', deployment({ observedGeneration: 7, replicas: 2, updatedReplicas: 2, readyReplicas: 1, availableReplicas: 1 }), { Ready: 'False/RollingOut', ModelLoaded: 'True/ModelLoaded', Progressing: 'True/RollingOut' }],
+    ['rolled out', deployment(complete), { Ready: 'True/ScorersReady', ModelLoaded: 'True/ModelLoaded', Progressing: 'False/RolloutComplete', Degraded: 'False/AsExpected' }],
+    ['spec not yet observed', deployment({ ...complete, observedGeneration: 6 }), { Ready: 'False/RollingOut', Progressing: 'True/RollingOut' }],
+    [
+      'progress deadline exceeded',
+      deployment({ observedGeneration: 7, replicas: 2, updatedReplicas: 2, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'timed out' }] }),
+      { Ready: 'False/ProgressDeadlineExceeded', Degraded: 'True/ProgressDeadlineExceeded' },
+    ],
+    [
+      'replica failure',
+      deployment({ ...complete, conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'quota exceeded' }] }),
+      { Ready: 'False/ReplicaFailure', Degraded: 'True/ReplicaFailure' },
+    ],
+  ])('%s', (_case, current, expected) => {
+    const { conditions } = compute(current);
+    expect(byType(conditions)).toMatchObject(expected);
+  });
+
+  it('stamps every condition with the generation', () => {
+    const { conditions, status } = compute(deployment(complete));
+    expect(status.observedGeneration).toBe(4);
+    expect(conditions.every((condition) => condition.observedGeneration === 4)).toBe(true);
+  });
+
+  it('promotes the release once rolled out', () => {
+    const { status } = compute(deployment(complete));
+    expect(status).toMatchObject({
+      currentVersion: '2.0.0',
+      currentModelUri: 'https://models.example.com/telco/2.0.0/',
+      currentSha256: 'b'.repeat(64),
+      replicas: 2,
+      readyReplicas: 2,
+      url: 'http://churn.example.com/',
+    });
+  });
+
+  it('keeps the previous release while rolling out', () => {
+    const { status } = compute(deployment({ observedGeneration: 7, replicas: 3, updatedReplicas: 1, readyReplicas: 2 }));
+    expect(status.currentVersion).toBeUndefined();
+    expect(status.readyReplicas).toBe(2);
+  });
+
+  it('messages name the deployment and version', () => {
+    const { conditions } = compute(deployment(complete));
+    expect(conditions.find((condition) => condition.type === 'Ready')?.message).toBe(
+      '2 scorer pods serve model version 2.0.0 at http://churn.example.com/',
+    );
+  });
+});

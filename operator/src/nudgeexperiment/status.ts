@@ -1,0 +1,40 @@
+// Status of a NudgeExperiment: the scorer conditions of its Deployment (Ready,
+// Progressing, Degraded), or Ready=False while the referenced model is missing.
+import type { ConditionInput } from '../runtime/conditions.ts';
+import { ConditionType, scorerConditions } from '../workload/scorer-conditions.ts';
+import type { ScorerObservation } from '../workload/scorer-conditions.ts';
+import type { NudgeExperiment, NudgeExperimentStatus } from '../workload/types.ts';
+
+export { ConditionType, Reason } from '../workload/scorer-conditions.ts';
+
+/** The condition types an experiment reports; ModelLoaded still counts towards Ready. */
+const EXPERIMENT_CONDITIONS: readonly string[] = [ConditionType.Ready, ConditionType.Progressing, ConditionType.Degraded];
+
+export function computeNudgeExperimentStatus(experiment: NudgeExperiment, observation: ScorerObservation): {
+  status: NudgeExperimentStatus;
+  conditions: ConditionInput[];
+} {
+  const generation = experiment.metadata?.generation;
+  const conditions = scorerConditions(observation, generation).filter((condition) => EXPERIMENT_CONDITIONS.includes(condition.type));
+  const status: NudgeExperimentStatus = {
+    observedGeneration: generation,
+    url: observation.url,
+    replicas: observation.deployment?.desired ?? experiment.spec.replicas,
+    readyReplicas: observation.deployment?.ready ?? 0,
+  };
+  if (observation.deployment?.complete) status.modelVersion = observation.release.version;
+  return { status, conditions };
+}
+
+/** Conditions while the experiment waits for its model (missing, or not yet promoted). */
+export function waitingForModelConditions(
+  experiment: NudgeExperiment,
+  waiting: { reason: string; message: string },
+): ConditionInput[] {
+  const observedGeneration = experiment.metadata?.generation;
+  return [
+    { type: ConditionType.Ready, status: 'False', ...waiting, observedGeneration },
+    { type: ConditionType.Progressing, status: 'False', ...waiting, observedGeneration },
+    { type: ConditionType.Degraded, status: 'True', ...waiting, observedGeneration },
+  ];
+}
