@@ -58,6 +58,45 @@ export class UnauthorizedError extends ScorerError {
   readonly code = 'Unauthorized';
 }
 
+/** The route exists but not for this HTTP method: 405, with the allowed methods. */
+export class MethodNotAllowedError extends ScorerError {
+  override readonly name = 'MethodNotAllowedError';
+  readonly status = 405;
+  readonly code = 'MethodNotAllowed';
+
+  readonly allowed: string[];
+
+  constructor(message: string, allowed: string[]) {
+    super(message);
+    this.allowed = allowed;
+  }
+}
+
+/** The request body is not JSON: 415. */
+export class UnsupportedMediaTypeError extends ScorerError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  readonly status = 415;
+  readonly code = 'UnsupportedMediaType';
+}
+
+/** The client exceeded its request rate limit: 429, with the seconds to wait before retrying. */
+export class TooManyRequestsError extends ScorerError {
+  override readonly name = 'TooManyRequestsError';
+  readonly status = 429;
+  readonly code = 'TooManyRequests';
+
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { error: { code: this.code, message: this.message, retryAfterSeconds: this.retryAfterSeconds } };
+  }
+}
+
 /** The model is not loaded yet, failed to load, or the scorer is shutting down: 503. */
 export class NotReadyError extends ScorerError {
   override readonly name = 'NotReadyError';

@@ -1,0 +1,21 @@
+/** JSON body parsing for the model and experiment routes. */
+import express, { type RequestHandler } from 'express';
+import { UnsupportedMediaTypeError } from '../errors.ts';
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/**
+ * Returns the middleware pair: a request with a body must declare a JSON content type
+ * (else 415), and the body is parsed with the size limit (413 above it, 400 when malformed).
+ */
+export function jsonBody(limitBytes: number): RequestHandler[] {
+  const requireJsonType: RequestHandler = (req, _res, next) => {
+    // req.is returns null when the request has no body, false for a non-JSON type.
+    if (req.is(JSON_TYPES) === false) {
+      next(new UnsupportedMediaTypeError(`Unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}; send application/json.`));
+      return;
+    }
+    next();
+  };
+  return [requireJsonType, express.json({ limit: limitBytes, strict: true, type: JSON_TYPES })];
+}

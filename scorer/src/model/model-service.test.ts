@@ -1,0 +1,80 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { NotReadyError } from '../errors.ts';
+import { SAMPLE_BUNDLE, TELCO_ROW } from '../testing/scorer-fixture.ts';
+import { initBackend, tf } from './backend.ts';
+import { loadBundle } from './bundle-loader.ts';
+import { openBundleSource } from './bundle-source.ts';
+import { ModelService } from './model-service.ts';
+import { parseModelUri } from './uri.ts';
+
+async function readyService(): Promise<ModelService> {
+  const service = new ModelService({
+    modelName: 'telco-churn',
+    configuredVersion: undefined,
+    unknownCategory: 'ignore',
+    riskBands: { medium: 0.3, high: 0.6 },
+    batcher: { maxRows: 64, maxDelayMs: 1 },
+  });
+  const source = await openBundleSource(parseModelUri(SAMPLE_BUNDLE), { allowLoopback: false, timeoutMs: 5000 });
+  service.activate(await loadBundle(source, undefined));
+  return service;
+}
+
+describe('ModelService', () => {
+  let service: ModelService | undefined;
+
+  beforeAll(async () => {
+    await initBackend();
+  });
+  afterEach(() => {
+    service?.dispose();
+    vi.restoreAllMocks();
+  });
+
+  it('answers NotReadyError before a bundle is active', async () => {
+    const idle = new ModelService({
+      modelName: 'telco-churn',
+      configuredVersion: '2.0.0',
+      unknownCategory: 'ignore',
+      riskBands: { medium: 0.3, high: 0.6 },
+      batcher: { maxRows: 64, maxDelayMs: 1 },
+    });
+    idle.markFailed('weights.bin: missing');
+    await expect(idle.predict([TELCO_ROW])).rejects.toThrow(NotReadyError);
+    expect(idle.readiness()).toEqual({ ready: false, reason: 'weights.bin: missing' });
+    expect(idle.modelVersion).toBe('2.0.0');
+  });
+
+  it('takes the version from the bundle metadata', async () => {
+    service = await readyService();
+    expect(service.modelVersion).toBe('1.0.0');
+    expect(service.readiness()).toEqual({ ready: true });
+  });
+
+  it('coalesces concurrent single-row calls into few model calls', async () => {
+    service = await readyService();
+    const predictSpy = vi.spyOn(service.bundle!.model, 'predict');
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => service!.predict([{ ...TELCO_ROW, tenure: i % 72 }])));
+
+    expect(results).toHaveLength(200);
+    expect(predictSpy.mock.calls.length).toBeLessThanOrEqual(5);
+    const single = await service.predict([{ ...TELCO_ROW, tenure: 5 }]);
+    expect(results[5]![0]!.churnProbability).toBeCloseTo(single[0]!.churnProbability, 6);
+  });
+
+  it('keeps the tensor count flat over 100,000 rows', async () => {
+    service = await readyService();
+    const batch = Array.from({ length: 5000 }, (_, i) => ({ ...TELCO_ROW, tenure: i % 72 }));
+    const before = tf.memory().numTensors;
+
+    for (let call = 0; call < 18; call++) {
+      expect(await service.predict(batch)).toHaveLength(5000);
+    }
+    for (let round = 0; round < 10; round++) {
+      await Promise.all(Array.from({ length: 1000 }, () => service!.predict([TELCO_ROW])));
+    }
+    await expect(service.predict([{ tenure: 'bad' }])).rejects.toThrow();
+
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
