@@ -2,14 +2,16 @@
 // ServiceAccount: the admin credentials of the test control plane plus an Impersonate-User
 // header, which the API server authorizes as that ServiceAccount (with its groups
 // system:serviceaccounts and system:serviceaccounts:engagetrack-system).
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { KubeConfig } from '@kubernetes/client-node';
+import { AuthorizationV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { load, loadAll } from 'js-yaml';
 
-import { kubectl } from './kube.ts';
+import { eventually } from './kube.ts';
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -46,17 +48,55 @@ export async function writeOperatorKubeconfig(kc: KubeConfig): Promise<string> {
 
 /**
  * Applies config/rbac (the operator's ServiceAccount, ClusterRole, leader-election Role
- * and their bindings), creating the engagetrack-system namespace first when missing.
- * Applying again is harmless, so every test file that needs the RBAC may call it.
+ * and their bindings) with server-side apply, creating the engagetrack-system namespace
+ * first when missing, and waits until the API server authorizes the ServiceAccount.
+ * Applying again is harmless, so every test file that needs the RBAC may call it. `kc`
+ * needs administrator rights; it may point at any control plane, not only the shared one.
  */
-export async function applyOperatorRbac(): Promise<void> {
-  const namespace = await kubectl(['create', 'namespace', OPERATOR_NAMESPACE]);
-  if (namespace.code !== 0 && !namespace.stderr.includes('AlreadyExists')) {
-    throw new Error(`kubectl create namespace ${OPERATOR_NAMESPACE} failed: ${namespace.stderr}`);
+export async function applyOperatorRbac(kc: KubeConfig): Promise<void> {
+  await createNamespaceIfMissing(kc, OPERATOR_NAMESPACE);
+
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  for (const object of await readRbacManifests()) {
+    await objects.patch(object, undefined, undefined, 'engagetrack-test-harness', true, PatchStrategy.ServerSideApply);
   }
 
-  const applied = await kubectl(['apply', '--server-side', '--field-manager=engagetrack-test-harness', '-k', join(repositoryRoot, 'config', 'rbac')]);
-  if (applied.code !== 0) {
-    throw new Error(`kubectl apply -k config/rbac failed: ${applied.stderr}`);
+  // The RBAC authorizer learns of new roles through a watch, a moment after the write.
+  const probe = { group: 'engagetrack.io', resource: 'churnmodels', verb: 'list' };
+  await eventually(
+    async () => {
+      const review = await kc.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
+        body: { spec: { user: OPERATOR_USER, resourceAttributes: probe } },
+      });
+      if (!review.status?.allowed) throw new Error(`${OPERATOR_USER} may not yet list churnmodels`);
+    },
+    { timeoutMs: 10_000, intervalMs: 100, message: 'config/rbac did not take effect' },
+  );
+}
+
+/** The objects of config/rbac, in the order its kustomization lists the files. */
+async function readRbacManifests(): Promise<KubernetesObject[]> {
+  const dir = join(repositoryRoot, 'config', 'rbac');
+  const kustomization = load(await readFile(join(dir, 'kustomization.yaml'), 'utf8')) as { resources?: string[] };
+
+  // The harness applies the listed files as they are, so a kustomize transform would make
+  // it apply something other than `kubectl apply -k` does.
+  const transforms = Object.keys(kustomization).filter((key) => !['apiVersion', 'kind', 'resources'].includes(key));
+  if (transforms.length > 0) {
+    throw new Error(`config/rbac/kustomization.yaml uses ${transforms.join(', ')}, which applyOperatorRbac does not implement: implement it there or remove it`);
+  }
+
+  const objects: KubernetesObject[] = [];
+  for (const file of kustomization.resources ?? []) {
+    objects.push(...(loadAll(await readFile(join(dir, file), 'utf8')) as KubernetesObject[]));
+  }
+  return objects;
+}
+
+async function createNamespaceIfMissing(kc: KubeConfig, name: string): Promise<void> {
+  try {
+    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 409) throw err;
   }
 }

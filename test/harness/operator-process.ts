@@ -1,6 +1,10 @@
 // Runs the operator (operator/src/main.ts) as a child process against a test cluster,
 // and a counting HTTP proxy in front of the API server, so tests can check how many
 // requests, and which writes, the operator sends.
+//
+// The operator runs as its ServiceAccount by default: config/rbac is applied to the
+// cluster and every request impersonates the ServiceAccount, so a request the RBAC does
+// not grant fails the test with 403 as it would in a real cluster.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -15,13 +19,23 @@ import { fileURLToPath } from 'node:url';
 
 import { KubeConfig } from '@kubernetes/client-node';
 
+import { applyOperatorRbac, writeOperatorKubeconfig } from './impersonation.ts';
 import { allocateFreePort } from './ports.ts';
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const operatorEntryPoint = join(repositoryRoot, 'operator', 'src', 'main.ts');
 
 export interface OperatorProcessOptions {
+  /** An administrator's kubeconfig, or that of a counting proxy in front of the API server. */
   kubeconfigPath: string;
+  /**
+   * Identity of the operator's requests. `service-account` (the default) applies
+   * config/rbac with `kubeconfigPath` and impersonates the operator's ServiceAccount.
+   * `kubeconfig-user` sends the requests as the kubeconfig's own user.
+   */
+  identity?: 'service-account' | 'kubeconfig-user';
+  /** The script Node runs; operator/src/main.ts by default (the benchmark passes the compiled dist/operator/src/main.js). */
+  entryPoint?: string;
   /** Watch only this namespace. */
   namespace?: string;
   workers?: number;
@@ -49,7 +63,9 @@ export async function startOperator(options: OperatorProcessOptions): Promise<Op
   const healthPort = await allocateFreePort();
   const logDir = await mkdtemp(join(tmpdir(), 'engagetrack-operator-'));
   const logFile = join(logDir, 'operator.log');
-  const args = [operatorEntryPoint, '--kubeconfig', options.kubeconfigPath, '--health-port', String(healthPort)];
+  const kubeconfigPath =
+    (options.identity ?? 'service-account') === 'service-account' ? await serviceAccountKubeconfig(options.kubeconfigPath) : options.kubeconfigPath;
+  const args = [options.entryPoint ?? operatorEntryPoint, '--kubeconfig', kubeconfigPath, '--health-port', String(healthPort)];
   if (options.namespace) args.push('--namespace', options.namespace);
   if (options.workers) args.push('--workers', String(options.workers));
   args.push(...(options.extraArgs ?? []));
@@ -87,6 +103,14 @@ export async function startOperator(options: OperatorProcessOptions): Promise<Op
 
   if (options.waitUntilReady ?? true) await waitForReady(operator, exited);
   return operator;
+}
+
+/** Installs the operator's RBAC with the credentials of `kubeconfigPath` and returns a kubeconfig that impersonates its ServiceAccount. */
+async function serviceAccountKubeconfig(kubeconfigPath: string): Promise<string> {
+  const admin = new KubeConfig();
+  admin.loadFromFile(kubeconfigPath);
+  await applyOperatorRbac(admin);
+  return writeOperatorKubeconfig(admin);
 }
 
 async function waitForReady(operator: OperatorProcess, exited: Promise<number | null>): Promise<void> {

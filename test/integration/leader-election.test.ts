@@ -1,5 +1,6 @@
 // Leader election against the real API server: two electors in this process with short
-// timings, and two operator processes with the default ones (15 s lease, 2 s retry).
+// timings, and two operator processes, as the operator's ServiceAccount, with the
+// default ones (15 s lease, 2 s retry).
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { pino } from 'pino';
@@ -10,6 +11,7 @@ import { LeaderElector, OPERATOR_LEASE_NAME } from '../../operator/src/runtime/l
 import type { LeaseApi } from '../../operator/src/runtime/leader-election.ts';
 import type { ResourceType } from '../../operator/src/runtime/resources.ts';
 import { applyCrds, createTestNamespace, deleteTestNamespace, eventually, kubeconfigPath, testKubeConfig } from '../harness/kube.ts';
+import { OPERATOR_NAMESPACE } from '../harness/impersonation.ts';
 import { startOperator } from '../harness/operator-process.ts';
 import type { OperatorProcess } from '../harness/operator-process.ts';
 
@@ -122,8 +124,8 @@ describe('leader election on the API server', () => {
     return replica;
   }
 
-  async function holderOf(leaseName: string): Promise<string | undefined> {
-    const lease = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: leaseName, namespace });
+  async function holderOf(leaseName: string, leaseNamespace = namespace): Promise<string | undefined> {
+    const lease = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: leaseName, namespace: leaseNamespace });
     return lease.spec?.holderIdentity;
   }
 
@@ -181,39 +183,56 @@ describe('leader election on the API server', () => {
     expect(await holderOf('graceful')).toBe('replica-b');
   });
 
+  // The processes run as the operator's ServiceAccount, which may write only its own
+  // Lease in engagetrack-system: they elect a leader there, as in a cluster.
   describe('two operator processes', () => {
     let operators: OperatorProcess[] = [];
 
     beforeAll(async () => {
       await applyCrds(kc);
+      await deleteOperatorLease();
     });
 
     afterEach(async () => {
       await Promise.all(operators.map((operator) => operator.kill()));
       operators = [];
+      await deleteOperatorLease();
     });
+
+    // A killed leader leaves its Lease held for a lease duration.
+    async function deleteOperatorLease(): Promise<void> {
+      await kc
+        .makeApiClient(CoordinationV1Api)
+        .deleteNamespacedLease({ name: OPERATOR_LEASE_NAME, namespace: OPERATOR_NAMESPACE })
+        .catch((err: { code?: number }) => {
+          if (err.code !== 404) throw err;
+        });
+    }
 
     async function startReplicaProcess(identity: string): Promise<OperatorProcess> {
       const operator = await startOperator({
         kubeconfigPath: kubeconfigPath(),
         namespace,
-        extraArgs: ['--leader-elect', '--leader-election-namespace', namespace],
-        env: { POD_NAME: identity },
+        extraArgs: ['--leader-elect'],
+        // As in config/manager: the Lease goes into the pod's namespace.
+        env: { POD_NAME: identity, POD_NAMESPACE: OPERATOR_NAMESPACE },
       });
       operators.push(operator);
       return operator;
     }
 
+    const operatorLeaseHolder = () => holderOf(OPERATOR_LEASE_NAME, OPERATOR_NAMESPACE);
+
     it('the follower leads after the leader is killed', async () => {
       const first = await startReplicaProcess('operator-a');
-      await eventually(async () => expect(await holderOf(OPERATOR_LEASE_NAME)).toBe('operator-a'), { timeoutMs: 30_000 });
+      await eventually(async () => expect(await operatorLeaseHolder()).toBe('operator-a'), { timeoutMs: 30_000 });
       const second = await startReplicaProcess('operator-b');
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       expect(await second.logs()).not.toContain('Acquired leadership');
 
       await first.kill();
       const killedAt = Date.now();
-      await eventually(async () => expect(await holderOf(OPERATOR_LEASE_NAME)).toBe('operator-b'), {
+      await eventually(async () => expect(await operatorLeaseHolder()).toBe('operator-b'), {
         timeoutMs: 30_000,
         intervalMs: 500,
       });

@@ -2,15 +2,20 @@
 // which requests it may send: every row of the permission table is allowed, and Secrets,
 // other verbs and other Leases are denied.
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Event, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CLUSTER_PERMISSIONS, LEADER_ELECTION_PERMISSIONS } from '../../operator/src/runtime/permissions.ts';
 import { OPERATOR_LEASE_NAME } from '../../operator/src/runtime/leader-election.ts';
 import { KubeClient } from '../../operator/src/runtime/kube-client.ts';
 import { CONFIG_MAP } from '../../operator/src/runtime/resources.ts';
+import type { ResourceType } from '../../operator/src/runtime/resources.ts';
+import { POD_WARNING_EVENTS } from '../../operator/src/rollout/step.ts';
 import { OPERATOR_NAMESPACE, OPERATOR_USER, applyOperatorRbac, operatorKubeConfig } from '../harness/impersonation.ts';
 import { applyCrds, createTestNamespace, deleteTestNamespace, kubectl, testKubeConfig } from '../harness/kube.ts';
+
+const POD: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods' };
+const CORE_EVENT: ResourceType = { apiVersion: 'v1', kind: 'Event', plural: 'events' };
 
 interface Check {
   verb: string;
@@ -64,14 +69,22 @@ const denied: Check[] = [
   { verb: 'get', resource: 'secrets', namespace: OPERATOR_NAMESPACE },
   { verb: 'create', resource: 'pods' },
   { verb: 'create', resource: 'pods', subresource: 'exec' },
+  { verb: 'get', resource: 'pods', subresource: 'log' },
+  { verb: 'get', resource: 'pods' },
+  { verb: 'watch', resource: 'pods' },
+  { verb: 'delete', resource: 'pods' },
   { verb: 'update', resource: 'deployments.apps' },
   { verb: 'deletecollection', resource: 'deployments.apps' },
   { verb: 'get', resource: 'configmaps' },
+  { verb: 'get', resource: 'churnmodels.engagetrack.io' },
+  { verb: 'get', resource: 'nudgeexperiments.engagetrack.io' },
   { verb: 'create', resource: 'churnmodels.engagetrack.io' },
   { verb: 'patch', resource: 'churnmodels.engagetrack.io' },
   { verb: 'delete', resource: 'churnmodels.engagetrack.io' },
   { verb: 'update', resource: 'churnmodels.engagetrack.io', subresource: 'status' },
   { verb: 'create', resource: 'events' },
+  { verb: 'watch', resource: 'events' },
+  { verb: 'delete', resource: 'networkpolicies.networking.k8s.io' },
   { verb: 'get', resource: 'leases.coordination.k8s.io', namespace: OPERATOR_NAMESPACE, name: 'another-lease' },
   { verb: 'update', resource: 'leases.coordination.k8s.io', namespace: 'kube-system', name: OPERATOR_LEASE_NAME },
   { verb: 'delete', resource: 'leases.coordination.k8s.io', namespace: OPERATOR_NAMESPACE, name: OPERATOR_LEASE_NAME },
@@ -91,7 +104,7 @@ describe('operator RBAC on the API server', () => {
   beforeAll(async () => {
     kc = testKubeConfig();
     await applyCrds(kc);
-    await applyOperatorRbac();
+    await applyOperatorRbac(kc);
     namespace = await createTestNamespace(kc, 'rbac');
   });
 
@@ -124,6 +137,27 @@ describe('operator RBAC on the API server', () => {
     });
 
     expect(applied.data).toEqual({ key: 'value' });
+  });
+
+  it('impersonated client lists pods and the Warning Events about pods', async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    const event = (name: string, kind: string, type: string) => ({
+      metadata: { name, namespace },
+      involvedObject: { kind, name: 'scorer-0', namespace },
+      reason: 'Probe',
+      message: `${type} about a ${kind}`,
+      type,
+    });
+    await core.createNamespacedEvent({ namespace, body: event('pod-warning', 'Pod', 'Warning') });
+    await core.createNamespacedEvent({ namespace, body: event('pod-normal', 'Pod', 'Normal') });
+    await core.createNamespacedEvent({ namespace, body: event('deployment-warning', 'Deployment', 'Warning') });
+
+    const client = new KubeClient(operatorKubeConfig(kc));
+    const pods = await client.list(POD, { namespace });
+    const events = await client.list<CoreV1Event>(CORE_EVENT, { namespace, fieldSelector: POD_WARNING_EVENTS });
+
+    expect(pods.items).toEqual([]);
+    expect(events.items.map((item) => item.metadata.name)).toEqual(['pod-warning']);
   });
 
   it('impersonated client cannot read Secrets', async () => {

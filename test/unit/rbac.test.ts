@@ -21,6 +21,7 @@ import * as resources from '../../operator/src/runtime/resources.ts';
 import type { ResourceType } from '../../operator/src/runtime/resources.ts';
 
 const RBAC_DIR = join(import.meta.dirname, '../../config/rbac');
+const POD: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods' };
 const SERVICE_ACCOUNT = { kind: 'ServiceAccount', name: 'engagetrack-operator', namespace: 'engagetrack-system' };
 
 interface PolicyRule {
@@ -96,6 +97,14 @@ describe('operator RBAC', () => {
     }
   });
 
+  it('pods and core Events are read-only', () => {
+    const readOnly = new Set(['get', 'list', 'watch']);
+    for (const rule of CLUSTER_PERMISSIONS.filter(({ apiGroup, resource }) => apiGroup === '' && ['pods', 'events'].includes(resource))) {
+      expect(rule.verbs.every((verb) => readOnly.has(verb)), `${rule.resource}: ${rule.verbs.join(', ')}`).toBe(true);
+    }
+    expect(isPermitted(resources.EVENT, 'list')).toBe(false);
+  });
+
   it('no rule grants Secrets', () => {
     for (const rule of allRules) {
       expect(rule.resources ?? []).not.toContain('secrets');
@@ -145,7 +154,9 @@ describe('assertPermitted', () => {
   it.each([
     [resources.DEPLOYMENT, 'update', undefined, /"update" on apps deployments/],
     [resources.CHURN_MODEL, 'patch', undefined, /"patch" on engagetrack.io churnmodels:/],
+    [resources.CHURN_MODEL, 'get', undefined, /"get" on engagetrack.io churnmodels:/],
     [resources.CONFIG_MAP, 'get', undefined, /"get" on core configmaps/],
+    [resources.NETWORK_POLICY, 'delete', undefined, /"delete" on networking.k8s.io networkpolicies/],
     [resources.LEASE, 'delete', undefined, /"delete" on coordination.k8s.io leases/],
   ] as const)('rejects %o %s', (type, verb, subresource, message) => {
     expect(() => assertPermitted(type, verb, subresource)).toThrow(PermissionNotGrantedError);
@@ -153,18 +164,33 @@ describe('assertPermitted', () => {
   });
 
   it('KubeClient checks the table before sending', async () => {
-    // Port 1 on loopback: nothing listens there, and a checked request never reaches it.
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'local', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
-      users: [{ name: 'nobody', token: 'unused' }],
-      contexts: [{ name: 'local', cluster: 'local', user: 'nobody' }],
-      currentContext: 'local',
-    });
-    const client = new KubeClient(kc);
+    const client = unreachableClient();
     const secrets: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' };
 
     await expect(client.get(secrets, 'default', 'api-keys')).rejects.toThrow(PermissionNotGrantedError);
     await expect(client.list(secrets)).rejects.toThrow(PermissionNotGrantedError);
   });
+
+  // Server-side apply creates the object when it is missing, and the API server then
+  // authorizes the request as create as well as patch.
+  it.each([
+    ['create', POD, /"create" on core pods/],
+    ['patch', resources.EVENT, /"patch" on events.k8s.io events/],
+  ] as const)('KubeClient.apply needs %s', async (_, type, message) => {
+    const object = { apiVersion: type.apiVersion, kind: type.kind, metadata: { name: 'probe', namespace: 'default' } };
+
+    await expect(unreachableClient().apply(type, object)).rejects.toThrow(message);
+  });
 });
+
+/** Creates a client of port 1 on loopback, where nothing listens, so a request that passes the check fails. */
+function unreachableClient(): KubeClient {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'local', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
+    users: [{ name: 'nobody', token: 'unused' }],
+    contexts: [{ name: 'local', cluster: 'local', user: 'nobody' }],
+    currentContext: 'local',
+  });
+  return new KubeClient(kc);
+}

@@ -5,7 +5,15 @@ import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { AuthSpec, Conditions, IngressSpec, Replicas, ResourceRequirements, riskBandThresholds } from './common.ts';
 import { AGE_COLUMN, API_VERSION, KINDS, READY_COLUMN, URL_COLUMN } from './meta.ts';
 import type { PrinterColumn } from './meta.ts';
-import { DNS_1035_LABEL_PATTERN, DNS_LABEL_PATTERN, ObjectMetaField, StringEnum, TypeMetaString } from './schema.ts';
+import {
+  DNS_1035_LABEL_PATTERN,
+  DNS_LABEL_PATTERN,
+  DNS_SUBDOMAIN_PATTERN,
+  ObjectMetaField,
+  SECRET_KEY_PATTERN,
+  StringEnum,
+  TypeMetaString,
+} from './schema.ts';
 
 /**
  * Longest NudgeExperiment name: a Service `<name>-nudge-canary` must still be an
@@ -91,6 +99,38 @@ export const AssignmentSpec = Type.Object(
   { description: 'How customers are assigned to variants.' },
 );
 
+export const AuditKeySecretRef = Type.Object(
+  {
+    name: Type.String({
+      description: 'Name of the Secret, in the namespace of the NudgeExperiment.',
+      minLength: 1,
+      maxLength: 253,
+      pattern: DNS_SUBDOMAIN_PATTERN,
+    }),
+    key: Type.String({
+      description:
+        'Key in the Secret whose value is the audit key: text of at least 16 bytes once leading and trailing white space is removed, ' +
+        'such as the output of openssl rand -base64 32.',
+      minLength: 1,
+      maxLength: 253,
+      pattern: SECRET_KEY_PATTERN,
+      default: 'audit-key',
+    }),
+  },
+  {
+    description:
+      'Secret with the key of the HMAC-SHA256 digests that stand for customer ids in the audit log. It is mounted read-only into the ' +
+      'scorer pods at /var/run/engagetrack/audit-key/, so every replica writes the same digest for the same customer. ' +
+      'When unset, each scorer process uses a random key, and digests differ between replicas and restarts.',
+  },
+);
+
+export const AuditSpec = Type.Object(
+  {
+    keySecretRef: Type.Optional(AuditKeySecretRef),
+  },
+  { description: 'Audit log of the experiment: one line per counted exposure and conversion.' },
+);
 
 export const NudgeExperimentSpec = Type.Object(
   {
@@ -134,6 +174,7 @@ export const NudgeExperimentSpec = Type.Object(
     }),
     ingress: IngressSpec,
     auth: Type.Optional(AuthSpec),
+    audit: Type.Optional(AuditSpec),
     replicas: Replicas('Number of scorer pods serving the experiment.'),
     resources: Type.Optional(ResourceRequirements),
     paused: Type.Boolean({
@@ -193,6 +234,8 @@ export type Nudge = Static<typeof Nudge>;
 export type NudgeRules = Static<typeof NudgeRules>;
 export type Variant = Static<typeof Variant>;
 export type AssignmentSpec = Static<typeof AssignmentSpec>;
+export type AuditKeySecretRef = Static<typeof AuditKeySecretRef>;
+export type AuditSpec = Static<typeof AuditSpec>;
 export type NudgeExperimentSpec = Static<typeof NudgeExperimentSpec>;
 export type NudgeExperimentStatus = Static<typeof NudgeExperimentStatus>;
 export type NudgeExperiment = Static<typeof NudgeExperimentSchema>;

@@ -6,7 +6,8 @@ import type { ResourceType } from './resources.ts';
 
 /**
  * RBAC verbs. KubeClient.apply sends a server-side apply PATCH, which the API server
- * authorizes as `patch`, and also as `create` when the object does not exist yet.
+ * authorizes as `patch`, and also as `create` when the object does not exist yet, so
+ * apply needs both.
  */
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 
@@ -20,20 +21,26 @@ export interface PermissionRule {
 
 /** Granted by the ClusterRole `engagetrack-operator`, because the operator watches every namespace. */
 export const CLUSTER_PERMISSIONS: readonly PermissionRule[] = [
-  // Informers list and watch the custom resources.
-  { apiGroup: 'engagetrack.io', resource: 'churnmodels', verbs: ['get', 'list', 'watch'] },
-  { apiGroup: 'engagetrack.io', resource: 'nudgeexperiments', verbs: ['get', 'list', 'watch'] },
+  // Informers list and watch the custom resources; reconcilers read them from the caches.
+  { apiGroup: 'engagetrack.io', resource: 'churnmodels', verbs: ['list', 'watch'] },
+  { apiGroup: 'engagetrack.io', resource: 'nudgeexperiments', verbs: ['list', 'watch'] },
   // Status is written with a JSON merge patch of the status subresource.
   { apiGroup: 'engagetrack.io', resource: 'churnmodels/status', verbs: ['patch'] },
   { apiGroup: 'engagetrack.io', resource: 'nudgeexperiments/status', verbs: ['patch'] },
-  // Children: informers list and watch them, server-side apply creates and updates them
-  // (create and patch), and canary children are deleted after a promotion or a rollback.
+  // Children: informers list and watch them, and server-side apply creates and updates
+  // them (create and patch). Canary children are deleted after a promotion or a
+  // rollback, and an Ingress when it is disabled; a NetworkPolicy is never deleted by the
+  // operator, only garbage-collected with its owner.
   { apiGroup: '', resource: 'configmaps', verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
   { apiGroup: '', resource: 'services', verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
   { apiGroup: 'apps', resource: 'deployments', verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
   { apiGroup: 'networking.k8s.io', resource: 'ingresses', verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
-  { apiGroup: 'networking.k8s.io', resource: 'networkpolicies', verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
+  { apiGroup: 'networking.k8s.io', resource: 'networkpolicies', verbs: ['list', 'watch', 'create', 'patch'] },
   { apiGroup: 'events.k8s.io', resource: 'events', verbs: ['create'] },
+  // Read-only, while a canary is not ready: its pods and their Warning Events (core
+  // v1, which the kubelet and the scheduler write) name the cause in the rollback reason.
+  { apiGroup: '', resource: 'pods', verbs: ['list'] },
+  { apiGroup: '', resource: 'events', verbs: ['list'] },
 ];
 
 /** Granted by the Role `engagetrack-operator-leader-election` in the operator's own namespace. */
