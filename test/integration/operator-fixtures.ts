@@ -1,5 +1,5 @@
 // Shared pieces of the operator integration tests: resource factories and readers.
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, V1Deployment } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 
@@ -27,6 +27,7 @@ export function clients(kc: KubeConfig) {
     apps: kc.makeApiClient(AppsV1Api),
     networking: kc.makeApiClient(NetworkingV1Api),
     custom: kc.makeApiClient(CustomObjectsApi),
+    events: kc.makeApiClient(EventsV1Api),
   };
 }
 

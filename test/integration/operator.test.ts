@@ -53,15 +53,15 @@ describe('operator', () => {
       expect(result.code, result.stderr).toBe(0);
     }
 
-    const children = await eventually(async () => {
-      const found = await managedChildren(kc, namespace);
-      expect(found.deployments).toEqual(['retention-q1-nudge', 'telco-churn-scorer']);
-      return found;
+    // The operator applies children one after another, so all of them are awaited.
+    await eventually(async () => {
+      const children = await managedChildren(kc, namespace);
+      expect(children.deployments).toEqual(['retention-q1-nudge', 'telco-churn-scorer']);
+      expect(children.configMaps).toEqual(['retention-q1-nudge', 'telco-churn-scorer']);
+      expect(children.services).toEqual(['retention-q1-nudge', 'telco-churn-scorer']);
+      expect(children.ingresses).toEqual(['retention-q1', 'telco-churn']);
+      expect(children.networkPolicies).toEqual(['retention-q1-nudge', 'telco-churn-scorer']);
     }, { timeoutMs: 60_000 });
-    expect(children.configMaps).toEqual(['retention-q1-nudge', 'telco-churn-scorer']);
-    expect(children.services).toEqual(['retention-q1-nudge', 'telco-churn-scorer']);
-    expect(children.ingresses).toEqual(['retention-q1', 'telco-churn']);
-    expect(children.networkPolicies).toEqual(['retention-q1-nudge', 'telco-churn-scorer']);
 
     const model = await getResource(kc, namespace, 'churnmodels', 'telco-churn');
     const deployment = await readDeployment(kc, namespace, 'telco-churn-scorer');
@@ -91,6 +91,16 @@ describe('operator', () => {
       'nginx.ingress.kubernetes.io/limit-connections': '20',
     });
     expect(ingress.spec?.rules?.[0]?.host).toBe('churn.example.com');
+    expect(ingress.spec?.rules?.[0]?.http?.paths.map(({ path, pathType }) => `${pathType} ${path}`)).toEqual([
+      'Exact /v1/models/telco-churn',
+      'Exact /v1/models/telco-churn:predict',
+      'Prefix /v2/models/telco-churn',
+      'Prefix /v2/health',
+    ]);
+    const experimentIngress = await networking.readNamespacedIngress({ namespace, name: 'retention-q1' });
+    expect(experimentIngress.spec?.rules?.[0]?.http?.paths.map(({ path, pathType }) => `${pathType} ${path}`)).toEqual([
+      'Prefix /v1/experiments/retention-q1',
+    ]);
 
     const config = await core.readNamespacedConfigMap({ namespace, name: 'retention-q1-nudge' });
     expect(config.data?.['scorer.yaml']).toContain('salt: 2026-q1');
@@ -158,8 +168,14 @@ describe('operator', () => {
   });
 
   it('model version change rolls the experiment', async () => {
-    await waitForReady(kc, namespace, 'nudgeexperiments', 'orphan');
-    const before = await readDeployment(kc, namespace, 'orphan-nudge');
+    // The default Canary strategy with one short step: the experiment moves only when the
+    // model promotes, and its pods and status.modelVersion move together.
+    const rollout = { steps: [{ weight: 50, pauseSeconds: 1 }], progressDeadlineSeconds: 60 };
+    await createResource(kc, namespace, 'churnmodels', churnModel('promoted-model', { rollout }));
+    await createResource(kc, namespace, 'nudgeexperiments', nudgeExperiment('follower', 'promoted-model'));
+    const ready = await waitForReady(kc, namespace, 'nudgeexperiments', 'follower');
+    expect(ready.status?.['modelVersion']).toBe('1.0.0');
+    const before = await readDeployment(kc, namespace, 'follower-nudge');
     const hashBefore = before.spec?.template.metadata?.annotations?.['engagetrack.io/config-hash'];
 
     await clients(kc).custom.patchNamespacedCustomObject(
@@ -168,25 +184,81 @@ describe('operator', () => {
         version: 'v1alpha1',
         namespace,
         plural: 'churnmodels',
-        name: 'late-model',
+        name: 'promoted-model',
         body: { spec: { version: '1.1.0', modelUri: 'https://models.example.com/telco-churn/1.1.0/' } },
       },
       mergePatch,
     );
 
     const after = await eventually(async () => {
-      const deployment = await readDeployment(kc, namespace, 'orphan-nudge');
+      const deployment = await readDeployment(kc, namespace, 'follower-nudge');
       expect(deployment.spec?.template.metadata?.labels?.['app.kubernetes.io/version']).toBe('1.1.0');
       return deployment;
     }, { timeoutMs: 90_000 });
     expect(after.spec?.template.metadata?.annotations?.['engagetrack.io/config-hash']).not.toBe(hashBefore);
+    const model = await getResource(kc, namespace, 'churnmodels', 'promoted-model');
+    expect(model.status?.['currentVersion']).toBe('1.1.0');
+
     // modelVersion moves once every experiment pod runs the new version.
     await eventually(async () => {
-      const experiment = await waitForReady(kc, namespace, 'nudgeexperiments', 'orphan');
+      const experiment = await waitForReady(kc, namespace, 'nudgeexperiments', 'follower');
       expect(experiment.status?.['modelVersion']).toBe('1.1.0');
     }, { timeoutMs: 90_000 });
-    const config = await clients(kc).core.readNamespacedConfigMap({ namespace, name: 'orphan-nudge' });
+    const config = await clients(kc).core.readNamespacedConfigMap({ namespace, name: 'follower-nudge' });
     expect(config.data?.['scorer.yaml']).toContain('uri: https://models.example.com/telco-churn/1.1.0/');
+  });
+
+  it('ingress path prefix becomes a rewrite', async () => {
+    await createResource(kc, namespace, 'churnmodels', churnModel('prefixed', { ingress: { host: 'prefixed.example.com', path: '/churn/' } }));
+
+    const ingress = await eventually(
+      () => clients(kc).networking.readNamespacedIngress({ namespace, name: 'prefixed' }),
+      { timeoutMs: 60_000 },
+    );
+    expect(ingress.metadata?.annotations?.['nginx.ingress.kubernetes.io/rewrite-target']).toBe('$1');
+    expect(ingress.spec?.rules?.[0]?.http?.paths.map(({ path, pathType }) => `${pathType} ${path}`)).toEqual([
+      'ImplementationSpecific /churn(/v1/models/prefixed)$',
+      'ImplementationSpecific /churn(/v1/models/prefixed:predict)$',
+      'ImplementationSpecific /churn(/v2/models/prefixed(?:/.*)?)$',
+      'ImplementationSpecific /churn(/v2/health(?:/.*)?)$',
+    ]);
+    const model = await waitForReady(kc, namespace, 'churnmodels', 'prefixed');
+    expect(model.status?.['url']).toBe('http://prefixed.example.com/churn/');
+  });
+
+  it('invalid variant layout leaves the children unchanged', async () => {
+    await createResource(kc, namespace, 'churnmodels', churnModel('layout-model'));
+    await createResource(kc, namespace, 'nudgeexperiments', nudgeExperiment('layout', 'layout-model'));
+    await waitForReady(kc, namespace, 'nudgeexperiments', 'layout');
+    const deploymentBefore = await readDeployment(kc, namespace, 'layout-nudge');
+    const configBefore = await clients(kc).core.readNamespacedConfigMap({ namespace, name: 'layout-nudge' });
+
+    // The CRD accepts these weights, but the third ranged variant overlaps the second.
+    const variants = [
+      { name: 'control', weight: 10, control: true },
+      ...['a', 'b', 'c'].map((name) => ({ name, weight: 30, nudges: { high: { action: 'offer', channel: 'email', message: 'Hi.' } } })),
+    ];
+    await clients(kc).custom.patchNamespacedCustomObject(
+      { group: 'engagetrack.io', version: 'v1alpha1', namespace, plural: 'nudgeexperiments', name: 'layout', body: { spec: { variants } } },
+      mergePatch,
+    );
+
+    const invalid = await waitForReady(kc, namespace, 'nudgeexperiments', 'layout', { status: 'False', reason: 'InvalidVariantLayout' });
+    expect(condition(invalid, 'Ready')?.message).toContain('spec.variants[3].weight');
+    expect(condition(invalid, 'Ready')?.message).toContain('"c" can have a weight of at most 20');
+    expect(condition(invalid, 'Degraded')).toMatchObject({ status: 'True', reason: 'InvalidVariantLayout' });
+    expect(invalid.status?.['modelVersion']).toBe('1.0.0');
+
+    await sleep(2_000);
+    const deploymentAfter = await readDeployment(kc, namespace, 'layout-nudge');
+    expect(deploymentAfter.metadata?.generation).toBe(deploymentBefore.metadata?.generation);
+    const configAfter = await clients(kc).core.readNamespacedConfigMap({ namespace, name: 'layout-nudge' });
+    expect(configAfter.data).toEqual(configBefore.data);
+    const events = await clients(kc).events.listNamespacedEvent({ namespace });
+    const layoutEvents = events.items.filter(
+      (event) => event.regarding?.name === 'layout' && event.reason === 'InvalidVariantLayout',
+    );
+    expect(layoutEvents.map((event) => event.type)).toEqual(['Warning']);
   });
 
   it('deleting a resource leaves nothing behind', async () => {

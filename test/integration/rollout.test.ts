@@ -268,7 +268,10 @@ describe('rollout', () => {
     expect(canaryOf(rolledBack)).toBeUndefined();
     expect(rolledBack.status?.['currentVersion']).toBe('1.0.0');
     expect(condition(rolledBack, 'Degraded')).toMatchObject({ status: 'True', reason: 'CanaryNotReady' });
-    expect(condition(rolledBack, 'Degraded')?.message).toContain('were not ready within progressDeadlineSeconds (8s)');
+    // The operator lists the canary pods (read-only RBAC) to name the cause.
+    expect(condition(rolledBack, 'Degraded')?.message).toMatch(
+      /were not ready within progressDeadlineSeconds \(8s\): pod stuck-scorer-canary-[-a-z0-9]+: Unschedulable: /,
+    );
     expect(condition(rolledBack, 'Progressing')).toMatchObject({ status: 'False', reason: 'CanaryRolledBack' });
     expect(condition(rolledBack, 'Ready')?.status).toBe('True');
     await eventually(async () => expect(await canaryChildren(stuckScope, 'stuck')).toEqual([]));
@@ -284,6 +287,9 @@ describe('rollout', () => {
     const later = await readModel(stuckScope, 'stuck');
     expect(canaryOf(later)).toBeUndefined();
     expect(historyOf(later).filter((entry) => entry.outcome === 'RolledBack')).toHaveLength(1);
+    // One Warning Event reports the rollback; the Degraded transition gets no second one.
+    const rollbackEvents = (await eventReasons(stuckScope, 'stuck')).filter((reason) => ['RolledBack', 'CanaryNotReady'].includes(reason));
+    expect(rollbackEvents).toEqual(['RolledBack']);
     expect(await readDeploymentOrUndefined(stuckScope, 'stuck-scorer-canary')).toBeUndefined();
   });
 

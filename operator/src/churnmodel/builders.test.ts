@@ -131,16 +131,63 @@ describe('desired children of a ChurnModel', () => {
     expect(ingress?.metadata?.annotations).toMatchObject(annotations);
   });
 
-  it('ingress routes host and path to the service', () => {
-    const ingress = desiredIngress(model({ ingress: { ...model().spec.ingress, host: 'churn.example.com', path: '/v1', tls: {} } }));
+  it('ingress routes only the model API', () => {
+    const ingress = desiredIngress(model({ ingress: { ...model().spec.ingress, host: 'churn.example.com', tls: {} } }));
+    const backend = { service: { name: 'telco-scorer', port: { name: 'http' } } };
     expect(ingress?.spec?.ingressClassName).toBe('nginx');
     expect(ingress?.spec?.tls).toEqual([{ hosts: ['churn.example.com'], secretName: 'telco-tls' }]);
     expect(ingress?.spec?.rules).toEqual([
       {
         host: 'churn.example.com',
-        http: { paths: [{ path: '/v1', pathType: 'Prefix', backend: { service: { name: 'telco-scorer', port: { name: 'http' } } } }] },
+        http: {
+          paths: [
+            { path: '/v1/models/telco', pathType: 'Exact', backend },
+            { path: '/v1/models/telco:predict', pathType: 'Exact', backend },
+            { path: '/v2/models/telco', pathType: 'Prefix', backend },
+            { path: '/v2/health', pathType: 'Prefix', backend },
+          ],
+        },
       },
     ]);
+    expect(ingress?.metadata?.annotations?.['nginx.ingress.kubernetes.io/rewrite-target']).toBeUndefined();
+    expect(ingress?.metadata?.annotations?.['nginx.ingress.kubernetes.io/use-regex']).toBeUndefined();
+  });
+
+  it.each(['/healthz', '/readyz', '/metrics', '/', '/v1/models/other:predict'])('ingress does not route %s', (requestPath) => {
+    const paths = desiredIngress(model())?.spec?.rules?.[0]?.http?.paths ?? [];
+    const routed = paths.some(({ path, pathType }) =>
+      pathType === 'Exact' ? requestPath === path : requestPath === path || requestPath.startsWith(`${path}/`),
+    );
+    expect(routed).toBe(false);
+  });
+
+  it('ingress path prefix is stripped by a rewrite', () => {
+    const ingress = desiredIngress(model({ ingress: { ...model().spec.ingress, path: '/churn.api/' } }));
+    const paths = ingress?.spec?.rules?.[0]?.http?.paths ?? [];
+    expect(paths.map(({ path, pathType }) => ({ path, pathType }))).toEqual([
+      { path: '/churn\\.api(/v1/models/telco)$', pathType: 'ImplementationSpecific' },
+      { path: '/churn\\.api(/v1/models/telco:predict)$', pathType: 'ImplementationSpecific' },
+      { path: '/churn\\.api(/v2/models/telco(?:/.*)?)$', pathType: 'ImplementationSpecific' },
+      { path: '/churn\\.api(/v2/health(?:/.*)?)$', pathType: 'ImplementationSpecific' },
+    ]);
+    expect(ingress?.metadata?.annotations).toMatchObject({
+      'nginx.ingress.kubernetes.io/use-regex': 'true',
+      'nginx.ingress.kubernetes.io/rewrite-target': '$1',
+    });
+  });
+
+  it.each([
+    ['/churn.api/v1/models/telco:predict', '/v1/models/telco:predict'],
+    ['/churn.api/v2/models/telco/infer', '/v2/models/telco/infer'],
+    ['/churn.api/v2/health/ready', '/v2/health/ready'],
+    ['/churn.api/readyz', undefined],
+    ['/churnXapi/v1/models/telco', undefined],
+    ['/churn.api/v2/models/telcoX', undefined],
+  ])('prefixed ingress maps %s to %s', (requestPath, forwarded) => {
+    const paths = desiredIngress(model({ ingress: { ...model().spec.ingress, path: '/churn.api' } }))?.spec?.rules?.[0]?.http?.paths ?? [];
+    // ingress-nginx anchors regex paths at the start of the request path.
+    const match = paths.map(({ path }) => new RegExp(`^${path}`).exec(requestPath)).find((result) => result !== null);
+    expect(match?.[1]).toBe(forwarded);
   });
 
   it('ingress is absent when disabled', () => {

@@ -4,6 +4,7 @@
 import type { V1ConfigMap, V1Deployment, V1Ingress, V1Service } from '@kubernetes/client-node';
 
 import { DEFAULT_SCORER_IMAGE } from '../workload/defaults.ts';
+import { modelApiRoutes } from '../workload/ingress-routes.ts';
 import { configHash, renderScorerConfig } from '../workload/scorer-config.ts';
 import type { ModelRelease } from '../workload/scorer-config.ts';
 import type { ChurnModel } from '../workload/types.ts';
@@ -45,6 +46,7 @@ export function churnModelWorkload(model: ChurnModel, options: ChurnModelBuildOp
     identity: { instance: model.metadata?.name ?? '', component: 'churn-model', version: release.version },
     name: scorerName(model),
     ingressName: ingressName(model),
+    routes: modelApiRoutes(model.metadata?.name ?? ''),
     track: 'stable',
     image: options.image ?? DEFAULT_SCORER_IMAGE,
     replicas: model.spec.replicas,

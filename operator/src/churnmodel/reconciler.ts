@@ -33,6 +33,8 @@ export interface ChurnModelState {
 export interface RolloutOutcome {
   status?: Partial<ChurnModelStatus>;
   conditions?: ConditionInput[];
+  /** Condition types whose transition in this pass the rollout already reported with an Event of its own. */
+  reportedConditions?: string[];
   requeueAfterMs?: number;
 }
 
@@ -114,14 +116,20 @@ export class ChurnModelReconciler implements Reconciler {
     const next: ChurnModelStatus = { ...computed.status, ...rollout?.status, conditions };
 
     const written = await writeStatus(this.#deps.client, CHURN_MODEL, model, next, this.#deps.caches.churnModels);
-    if (written) await this.reportTransitions(model, conditions, logger);
+    if (written) await this.reportTransitions(model, conditions, rollout?.reportedConditions ?? [], logger);
   }
 
-  async reportTransitions(model: ChurnModel, conditions: ChurnModelStatus['conditions'], logger: Logger): Promise<void> {
+  async reportTransitions(
+    model: ChurnModel,
+    conditions: ChurnModelStatus['conditions'],
+    reportedConditions: readonly string[],
+    logger: Logger,
+  ): Promise<void> {
     for (const transition of conditionTransitions(model.status?.conditions, conditions ?? [])) {
       const { to } = transition;
       logger.info({ condition: to.type, status: to.status, reason: to.reason, previousStatus: transition.from }, 'Condition changed');
       if (to.type !== ConditionType.Ready && to.type !== ConditionType.Degraded) continue;
+      if (reportedConditions.includes(to.type)) continue;
 
       const healthy = (to.type === ConditionType.Ready) === (to.status === 'True');
       // A new resource starts not ready; only its first success is worth an Event.

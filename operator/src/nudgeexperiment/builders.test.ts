@@ -90,6 +90,23 @@ describe('desired children of a NudgeExperiment', () => {
     expect(children.networkPolicy.metadata?.name).toBe('retention-nudge');
   });
 
+  it('ingress routes only the experiment API', () => {
+    const rule = desiredChildren(experiment(), source).ingress?.spec?.rules?.[0];
+    expect(rule?.host).toBe('nudge.example.com');
+    expect(rule?.http?.paths).toEqual([
+      { path: '/v1/experiments/retention', pathType: 'Prefix', backend: { service: { name: 'retention-nudge', port: { name: 'http' } } } },
+    ]);
+  });
+
+  it('ingress puts the experiment API under the path prefix', () => {
+    const prefixed = experiment({ ingress: { ...experiment().spec.ingress, path: '/nudges' } });
+    const ingress = desiredChildren(prefixed, source).ingress;
+    expect(ingress?.spec?.rules?.[0]?.http?.paths.map(({ path, pathType }) => ({ path, pathType }))).toEqual([
+      { path: '/nudges(/v1/experiments/retention(?:/.*)?)$', pathType: 'ImplementationSpecific' },
+    ]);
+    expect(ingress?.metadata?.annotations?.['nginx.ingress.kubernetes.io/rewrite-target']).toBe('$1');
+  });
+
   it('labels children as a nudge experiment on the model version', () => {
     const deployment = desiredDeployment(experiment(), source, 'hash');
     expect(deployment.metadata?.labels).toMatchObject({
@@ -128,6 +145,59 @@ describe('desired children of a NudgeExperiment', () => {
     const withVolume = { ...source, model: model(promoted, { modelVolume: { claimName: 'models' } }) };
     const volumes = desiredDeployment(experiment(), withVolume, 'hash').spec?.template.spec?.volumes;
     expect(volumes).toContainEqual({ name: 'models', persistentVolumeClaim: { claimName: 'models', readOnly: true } });
+  });
+});
+
+describe('audit key of a NudgeExperiment', () => {
+  const source: ExperimentModel = { model: model(promoted), release: { uri: 'https://models.example.com/telco/1.0.0/', version: '1.0.0' } };
+  const withAuditKey = experiment({ audit: { keySecretRef: { name: 'retention-audit', key: 'hmac-key' } } });
+
+  it('mounts the Secret key read-only', () => {
+    const pod = desiredDeployment(withAuditKey, source, 'hash').spec!.template.spec!;
+
+    expect(pod.volumes).toContainEqual({ name: 'audit-key', secret: { secretName: 'retention-audit', items: [{ key: 'hmac-key', path: 'hmac-key' }] } });
+    expect(pod.containers[0]?.volumeMounts).toContainEqual({ name: 'audit-key', mountPath: '/var/run/engagetrack/audit-key', readOnly: true });
+  });
+
+  it('points auditKeyFile at the mounted key', () => {
+    const config = load(renderNudgeExperimentConfig(withAuditKey, source)) as Parsed;
+
+    expect(config.auth).toEqual({ auditKeyFile: '/var/run/engagetrack/audit-key/hmac-key' });
+  });
+
+  it('uses the key name audit-key when the spec gives none', () => {
+    // Objects built in code may lack the default that the API server fills in.
+    const unkeyed = experiment({ audit: { keySecretRef: { name: 'retention-audit' } as { name: string; key: string } } });
+    const config = load(renderNudgeExperimentConfig(unkeyed, source)) as Parsed;
+
+    expect(config.auth).toEqual({ auditKeyFile: '/var/run/engagetrack/audit-key/audit-key' });
+  });
+
+  it('renders the audit key beside the API keys', () => {
+    const both = experiment({ ...withAuditKey.spec, auth: { apiKeySecretRef: { name: 'keys', key: 'api-keys' } } });
+    const config = load(renderNudgeExperimentConfig(both, source)) as Parsed;
+    const mounts = desiredDeployment(both, source, 'hash').spec!.template.spec!.containers[0]?.volumeMounts ?? [];
+
+    expect(config.auth).toEqual({
+      apiKeysFile: '/var/run/engagetrack/api-keys/api-keys',
+      auditKeyFile: '/var/run/engagetrack/audit-key/hmac-key',
+    });
+    expect(mounts.map((mount) => mount.name)).toEqual(['config', 'tmp', 'api-keys', 'audit-key']);
+  });
+
+  it('mounts no Secret and renders no auth without a key', () => {
+    const pod = desiredDeployment(experiment(), source, 'hash').spec!.template.spec!;
+    const config = load(renderNudgeExperimentConfig(experiment(), source)) as Parsed;
+
+    expect(pod.volumes?.map((volume) => volume.name)).toEqual(['config', 'tmp']);
+    expect(config).not.toHaveProperty('auth');
+  });
+
+  it('rolls the pods when the audit key reference changes', () => {
+    const hash = (spec: Partial<NudgeExperiment['spec']>) =>
+      desiredChildren(experiment(spec), source).deployment.spec?.template.metadata?.annotations?.['engagetrack.io/config-hash'];
+
+    expect(hash(withAuditKey.spec)).not.toBe(hash({}));
   });
 });
 

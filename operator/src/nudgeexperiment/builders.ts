@@ -4,6 +4,7 @@
 import type { V1ConfigMap, V1Deployment, V1Ingress, V1Service } from '@kubernetes/client-node';
 
 import { DEFAULT_SCORER_IMAGE } from '../workload/defaults.ts';
+import { experimentApiRoutes } from '../workload/ingress-routes.ts';
 import { configHash, renderScorerConfig } from '../workload/scorer-config.ts';
 import type { ModelRelease } from '../workload/scorer-config.ts';
 import type { ChurnModel, NudgeExperiment } from '../workload/types.ts';
@@ -45,12 +46,14 @@ export function nudgeExperimentWorkload(
     identity: { instance: experiment.metadata?.name ?? '', component: 'nudge-experiment', version: source.release.version },
     name: scorerName(experiment),
     ingressName: ingressName(experiment),
+    routes: experimentApiRoutes(experiment.metadata?.name ?? ''),
     track: 'stable',
     image: options.image ?? DEFAULT_SCORER_IMAGE,
     replicas: experiment.spec.replicas,
     resources: experiment.spec.resources,
     ingress: experiment.spec.ingress,
     auth: experiment.spec.auth,
+    audit: experiment.spec.audit,
     // file:// model URIs resolve on the model's volume, so the experiment mounts it too.
     modelVolume: source.model.spec.modelVolume,
   };
@@ -64,6 +67,7 @@ export function renderNudgeExperimentConfig(experiment: NudgeExperiment, source:
     riskBands: source.model.spec.riskBands,
     ingress: experiment.spec.ingress,
     auth: experiment.spec.auth,
+    audit: experiment.spec.audit,
     experiment: {
       name: experiment.metadata?.name ?? '',
       salt: experiment.spec.assignment.salt,

@@ -1,5 +1,5 @@
-// The NudgeExperiment reconciler: fetch the experiment, resolve the release of the model
-// it references, apply the children, write the status. ChurnModel changes enqueue the
+// The NudgeExperiment reconciler: fetch the experiment, check its variant layout, resolve
+// the release of the model it references, apply the children, write the status. ChurnModel changes enqueue the
 // experiments that reference the model (see the modelRef index in the manager).
 import type { Logger } from 'pino';
 
@@ -18,7 +18,11 @@ import type { NudgeExperiment, NudgeExperimentStatus } from '../workload/types.t
 import { desiredChildren, nudgeExperimentUrl, scorerName } from './builders.ts';
 import type { ExperimentModel } from './builders.ts';
 import { resolveModelRelease } from './model-release.ts';
-import { ConditionType, computeNudgeExperimentStatus, waitingForModelConditions } from './status.ts';
+import { ConditionType, Reason, computeNudgeExperimentStatus, invalidLayoutConditions, waitingForModelConditions } from './status.ts';
+import { variantLayoutProblem } from './variant-layout.ts';
+
+/** Ready reasons that get an Event even on a new experiment, because only a spec change fixes them. */
+const USER_ACTION_REASONS: ReadonlySet<string> = new Set([Reason.ModelNotFound, Reason.InvalidVariantLayout]);
 
 /** Index of experiments by the `namespace/name` of the ChurnModel they reference. */
 export const MODEL_REF_INDEX = 'modelRef';
@@ -47,6 +51,14 @@ export class NudgeExperimentReconciler implements Reconciler {
   async reconcile(request: ReconcileRequest, context: ReconcileContext): Promise<ReconcileResult | void> {
     const experiment = this.fetch(request);
     if (!experiment) return;
+
+    const layoutProblem = variantLayoutProblem(experiment);
+    if (layoutProblem !== undefined) {
+      // The scorer would exit at start-up, so the children keep their last valid
+      // configuration. A spec change enqueues the experiment again.
+      await this.updateStatus(experiment, {}, invalidLayoutConditions(experiment, layoutProblem), context.logger);
+      return;
+    }
 
     const resolution = this.resolveModel(experiment);
     if ('waiting' in resolution) {
@@ -103,7 +115,8 @@ export class NudgeExperimentReconciler implements Reconciler {
       logger.info({ condition: to.type, status: to.status, reason: to.reason, previousStatus: transition.from }, 'Condition changed');
       if (to.type !== ConditionType.Ready) continue;
       const healthy = to.status === 'True';
-      if (transition.from === undefined && !healthy && to.reason !== 'ModelNotFound') continue;
+      // A new experiment starts not ready; only causes that need the user's action are worth an Event then.
+      if (transition.from === undefined && !healthy && !USER_ACTION_REASONS.has(to.reason)) continue;
       await this.#deps.events.record(experiment, { type: healthy ? 'Normal' : 'Warning', reason: to.reason, action: 'Reconcile', note: to.message });
     }
   }

@@ -1,7 +1,7 @@
 // Status of a NudgeExperiment: the scorer conditions of its Deployment (Ready,
 // Progressing, Degraded), or Ready=False while the referenced model is missing.
 import type { ConditionInput } from '../runtime/conditions.ts';
-import { ConditionType, scorerConditions } from '../workload/scorer-conditions.ts';
+import { ConditionType, Reason, scorerConditions } from '../workload/scorer-conditions.ts';
 import type { ScorerObservation } from '../workload/scorer-conditions.ts';
 import type { NudgeExperiment, NudgeExperimentStatus } from '../workload/types.ts';
 
@@ -31,10 +31,20 @@ export function waitingForModelConditions(
   experiment: NudgeExperiment,
   waiting: { reason: string; message: string },
 ): ConditionInput[] {
+  return haltedConditions(experiment, waiting);
+}
+
+/** Conditions of an experiment whose variant weights the scorer would reject. */
+export function invalidLayoutConditions(experiment: NudgeExperiment, message: string): ConditionInput[] {
+  return haltedConditions(experiment, { reason: Reason.InvalidVariantLayout, message });
+}
+
+/** Ready=False, Progressing=False and Degraded=True, all for one cause that leaves the children as they are. */
+function haltedConditions(experiment: NudgeExperiment, cause: { reason: string; message: string }): ConditionInput[] {
   const observedGeneration = experiment.metadata?.generation;
   return [
-    { type: ConditionType.Ready, status: 'False', ...waiting, observedGeneration },
-    { type: ConditionType.Progressing, status: 'False', ...waiting, observedGeneration },
-    { type: ConditionType.Degraded, status: 'True', ...waiting, observedGeneration },
+    { type: ConditionType.Ready, status: 'False', ...cause, observedGeneration },
+    { type: ConditionType.Progressing, status: 'False', ...cause, observedGeneration },
+    { type: ConditionType.Degraded, status: 'True', ...cause, observedGeneration },
   ];
 }

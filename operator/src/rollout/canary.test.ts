@@ -178,9 +178,24 @@ describe('desiredCanaryChildren ingress', () => {
     const stableRule = stable?.spec?.rules?.[0];
 
     expect(canaryRule?.host).toBe(stableRule?.host);
-    expect(canaryRule?.http?.paths[0]?.path).toBe(stableRule?.http?.paths[0]?.path);
-    expect(canaryRule?.http?.paths[0]?.backend.service?.name).toBe('telco-scorer-canary');
+    // NGINX pairs a canary Ingress with the stable one by host and path.
+    expect(canaryRule?.http?.paths.map(({ path, pathType }) => ({ path, pathType }))).toEqual(
+      stableRule?.http?.paths.map(({ path, pathType }) => ({ path, pathType })),
+    );
+    expect(canaryRule?.http?.paths.length).toBeGreaterThan(1);
+    for (const path of canaryRule?.http?.paths ?? []) {
+      expect(path.backend.service?.name).toBe('telco-scorer-canary');
+    }
     expect(canary?.spec?.ingressClassName).toBe('nginx');
+  });
+
+  it('keeps the path prefix rewrite of the stable Ingress', () => {
+    const prefixed = churnModel({ host: 'churn.example.com', path: '/churn' });
+    const canary = desiredCanaryChildren(prefixed, OPTIONS).ingress;
+    const stable = desiredChildren(prefixed, { release: STABLE_RELEASE }).ingress;
+
+    expect(canary?.spec?.rules?.[0]?.http?.paths.map(({ path }) => path)).toEqual(stable?.spec?.rules?.[0]?.http?.paths.map(({ path }) => path));
+    expect(canary?.metadata?.annotations?.['nginx.ingress.kubernetes.io/rewrite-target']).toBe('$1');
   });
 
   it('leaves the certificate to the stable Ingress', () => {

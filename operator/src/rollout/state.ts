@@ -33,6 +33,9 @@ import type {
 /** status.history keeps this many entries, the newest last. */
 export const MAX_HISTORY = 20;
 
+/** Reason of the Warning Event of a rollback. */
+export const ROLLED_BACK_EVENT = 'RolledBack';
+
 /** How often a rollout that waits for pods looks again when no watch event wakes it, in seconds. */
 export const POLL_SECONDS = 10;
 
@@ -525,7 +528,7 @@ function rollBack(work: Work, canary: CanaryStatus, reason: RollbackReasonValue,
   appendHistory(work, canary, 'RolledBack', reason);
 
   const message = `Rolled back the canary of version ${canary.version}: ${detail} Version ${stable.version} keeps serving.`;
-  work.events.push({ type: 'Warning', reason: 'RolledBack', message });
+  work.events.push({ type: 'Warning', reason: ROLLED_BACK_EVENT, message });
 
   return {
     progressing: {

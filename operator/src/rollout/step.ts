@@ -24,7 +24,7 @@ import { DEGRADED, PROGRESSING } from './conditions.ts';
 import { canaryIngressName, canaryScorerName, stableDeploymentName } from './names.ts';
 import { observeDeployment } from './observe.ts';
 import type { PodDetails } from './observe.ts';
-import { decideRollout, planAnalysis } from './state.ts';
+import { ROLLED_BACK_EVENT, decideRollout, planAnalysis } from './state.ts';
 import type { RolloutDecision, RolloutInput } from './state.ts';
 import { rolloutSettings } from './settings.ts';
 import { sameTarget } from './targets.ts';
@@ -32,6 +32,8 @@ import type { AnalysisVerdict, Condition, RolloutModel } from './types.ts';
 
 const POD: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods' };
 const CORE_EVENT: ResourceType = { apiVersion: 'v1', kind: 'Event', plural: 'events' };
+/** Field selector of the core Events that can explain a pod that is not ready. */
+export const POD_WARNING_EVENTS = 'involvedObject.kind=Pod,type=Warning';
 
 /** After a decision that changed the stable version, the stable children are applied this soon. */
 const STABLE_CHANGE_REQUEUE_MS = 500;
@@ -112,9 +114,9 @@ export class CanaryRollout implements RolloutStep {
   }
 
   /**
-   * Lists the canary pods and the namespace's Events while the canary is not rolled out,
-   * to name why its pods are not ready. Skipped when the operator's RBAC does not allow
-   * it; the Deployment's own conditions still give a reason then.
+   * Lists the canary pods and the namespace's Warning Events about pods while the canary
+   * is not rolled out, to name why its pods are not ready. Skipped when the operator's
+   * RBAC does not allow it; the Deployment's own conditions still give a reason then.
    */
   async #canaryPodDetails(model: ChurnModel, logger: Logger): Promise<PodDetails | undefined> {
     const namespace = model.metadata?.namespace ?? '';
@@ -128,7 +130,7 @@ export class CanaryRollout implements RolloutStep {
     try {
       const [pods, events] = await Promise.all([
         this.#deps.client.list<V1Pod>(POD, { namespace, labelSelector: selector }),
-        this.#deps.client.list<CoreV1Event>(CORE_EVENT, { namespace }),
+        this.#deps.client.list<CoreV1Event>(CORE_EVENT, { namespace, fieldSelector: POD_WARNING_EVENTS }),
       ]);
       return { pods: pods.items, events: events.items };
     } catch (err) {
@@ -227,6 +229,11 @@ export class CanaryRollout implements RolloutStep {
       modelUri: appliedRelease.uri,
       sha256: appliedRelease.sha256,
     });
+    // The RolledBack Event already reports the Degraded transition of a rollback.
+    if (decision.events.some((event) => event.reason === ROLLED_BACK_EVENT)) {
+      outcome.reportedConditions = [DEGRADED];
+    }
+
     const requeueMs = stableChanged ? STABLE_CHANGE_REQUEUE_MS : (decision.requeueAfterSeconds ?? 0) * 1000;
     if (requeueMs > 0) {
       outcome.requeueAfterMs = requeueMs;

@@ -22,21 +22,65 @@ export interface EventDetails {
   note: string;
 }
 
+/** Events waiting beyond this many are dropped (and counted in the log), so a burst cannot grow memory without bound. */
+const MAX_PENDING_EVENTS = 1000;
+
+type EventObject = Record<string, unknown> & { metadata: { name: string; namespace: string } };
+
+/**
+ * Posts Events in the background, one request at a time, so a reconcile never waits for
+ * an Event: `record` queues and returns. Events are informational, and a lost one is
+ * logged, never retried.
+ */
 export class EventRecorder {
   readonly #client: KubeClient;
   readonly #logger: Logger;
   readonly #instance = process.env['POD_NAME'] ?? hostname();
+  readonly #pending: EventObject[] = [];
+  #sending: Promise<void> | undefined;
+  #dropped = 0;
 
   constructor(client: KubeClient, logger: Logger) {
     this.#client = client;
     this.#logger = logger;
   }
 
-  /** Posts an Event about `regarding`; a failure is logged and never fails the reconcile. */
+  /** Queues an Event about `regarding`; it is sent after the call returns, and a failure is only logged. */
   async record(regarding: KubernetesObject, details: EventDetails): Promise<void> {
+    if (this.#pending.length >= MAX_PENDING_EVENTS) {
+      this.#dropped += 1;
+      if (this.#dropped === 1) this.#logger.warn({ limit: MAX_PENDING_EVENTS }, 'Too many Events waiting to be sent, dropping new ones');
+      return;
+    }
+    this.#pending.push(this.#build(regarding, details));
+    this.#sending ??= this.#sendPending();
+  }
+
+  /** Resolves once every queued Event has been sent (or has failed). */
+  async flush(): Promise<void> {
+    while (this.#sending) await this.#sending;
+  }
+
+  async #sendPending(): Promise<void> {
+    for (let event = this.#pending.shift(); event !== undefined; event = this.#pending.shift()) {
+      const { namespace, name } = event.metadata;
+      try {
+        await this.#client.create(EVENT, namespace, event);
+      } catch (err) {
+        this.#logger.warn({ err, namespace, name, reason: event['reason'] }, 'Recording an event failed');
+      }
+    }
+    if (this.#dropped > 0) {
+      this.#logger.warn({ dropped: this.#dropped }, 'Dropped Events while too many were waiting');
+      this.#dropped = 0;
+    }
+    this.#sending = undefined;
+  }
+
+  #build(regarding: KubernetesObject, details: EventDetails): EventObject {
     const namespace = regarding.metadata?.namespace ?? 'default';
     const name = regarding.metadata?.name ?? '';
-    const event = {
+    return {
       apiVersion: EVENT.apiVersion,
       kind: EVENT.kind,
       metadata: { name: `${name}.${randomBytes(8).toString('hex')}`, namespace },
@@ -56,11 +100,6 @@ export class EventRecorder {
         resourceVersion: regarding.metadata?.resourceVersion,
       },
     };
-    try {
-      await this.#client.create(EVENT, namespace, event);
-    } catch (err) {
-      this.#logger.warn({ err, namespace, name, reason: details.reason }, 'Recording an event failed');
-    }
   }
 }
 

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { ApplyResult, Applier } from '../runtime/apply.ts';
 import type { Caches } from '../runtime/caches.ts';
 import type { EventRecorder } from '../runtime/events.ts';
-import { CONFIG_MAP, DEPLOYMENT, INGRESS, NETWORK_POLICY, SERVICE } from '../runtime/resources.ts';
+import { CHILD_TYPES, CONFIG_MAP, DEPLOYMENT, INGRESS, NETWORK_POLICY, SERVICE } from '../runtime/resources.ts';
 import type { ResourceType } from '../runtime/resources.ts';
 import type { Store } from '../runtime/store.ts';
 import type { NetworkPolicy } from './workload.ts';
@@ -33,7 +33,11 @@ export interface ChildrenDeps {
   events: EventRecorder;
 }
 
-/** Applies every child that differs from the cache, ConfigMap first so new pods find their config. */
+/**
+ * Applies every child that differs from the cache. The Deployment waits for its ConfigMap,
+ * so new pods find their config; Service, NetworkPolicy and Ingress are independent and
+ * are applied beside that pair, so a new resource costs two round trips, not five.
+ */
 export async function applyChildren(
   owner: KubernetesObject,
   desired: DesiredChildren,
@@ -41,24 +45,28 @@ export async function applyChildren(
   logger: Logger,
 ): Promise<V1Deployment | undefined> {
   const { caches } = deps;
-  const created: string[] = [];
-  const track = (kind: string, result: ApplyResult) => {
-    if (result === 'created') created.push(kind);
+  const created = new Set<string>();
+  const apply = async <T extends KubernetesObject>(type: ResourceType, object: T, cache: Store<T>) => {
+    if ((await applyChild(type, object, cache, deps, logger)) === 'created') created.add(type.kind);
   };
-  track(CONFIG_MAP.kind, await applyChild(CONFIG_MAP, desired.configMap, caches.configMaps, deps, logger));
-  track(DEPLOYMENT.kind, await applyChild(DEPLOYMENT, desired.deployment, caches.deployments, deps, logger));
-  track(SERVICE.kind, await applyChild(SERVICE, desired.service, caches.services, deps, logger));
-  track(NETWORK_POLICY.kind, await applyChild(NETWORK_POLICY, desired.networkPolicy, caches.networkPolicies, deps, logger));
 
-  if (desired.ingress) {
-    track(INGRESS.kind, await applyChild(INGRESS, desired.ingress, caches.ingresses, deps, logger));
-  } else {
-    await deleteIngress(owner, desired.ingressName, deps, logger);
-  }
+  // allSettled, so no apply is still in flight when a failed sibling ends the reconcile.
+  const results = await Promise.allSettled([
+    (async () => {
+      await apply(CONFIG_MAP, desired.configMap, caches.configMaps);
+      await apply(DEPLOYMENT, desired.deployment, caches.deployments);
+    })(),
+    apply(SERVICE, desired.service, caches.services),
+    apply(NETWORK_POLICY, desired.networkPolicy, caches.networkPolicies),
+    desired.ingress ? apply(INGRESS, desired.ingress, caches.ingresses) : deleteIngress(owner, desired.ingressName, deps, logger),
+  ]);
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
 
   // One Event per pass, not per child, keeps the Event count (and API writes) low.
-  if (created.length > 0) {
-    await deps.events.record(owner, { type: 'Normal', reason: 'Created', action: 'Create', note: `Created ${created.join(', ')}` });
+  if (created.size > 0) {
+    const kinds = CHILD_TYPES.map((type) => type.kind).filter((kind) => created.has(kind));
+    await deps.events.record(owner, { type: 'Normal', reason: 'Created', action: 'Create', note: `Created ${kinds.join(', ')}` });
   }
 
   const namespace = owner.metadata?.namespace ?? '';

@@ -8,6 +8,8 @@ export const CONFIG_MOUNT_PATH = '/etc/engagetrack';
 export const MODEL_MOUNT_PATH = '/models';
 export const API_KEYS_MOUNT_PATH = '/var/run/engagetrack/api-keys';
 export const DEFAULT_API_KEY_NAME = 'api-keys';
+export const AUDIT_KEY_MOUNT_PATH = '/var/run/engagetrack/audit-key';
+export const DEFAULT_AUDIT_KEY_NAME = 'audit-key';
 export const DEFAULT_REPLICAS = 2;
 
 export const DEFAULT_RESOURCES: ResourceRequirements = {

@@ -24,6 +24,7 @@ export const Reason = {
   ScaledToZero: 'ScaledToZero',
   ModelNotFound: 'ModelNotFound',
   ModelNotPromoted: 'ModelNotPromoted',
+  InvalidVariantLayout: 'InvalidVariantLayout',
 } as const;
 
 export interface ScorerObservation {

@@ -4,8 +4,15 @@ import { createHash } from 'node:crypto';
 
 import { dump } from 'js-yaml';
 
-import type { AuthSpec, IngressSpec, NudgeSpec, RiskBandThresholds, VariantSpec } from './types.ts';
-import { API_KEYS_MOUNT_PATH, DEFAULT_API_KEY_NAME, SCORER_PORT, ingressDefaults } from './defaults.ts';
+import type { AuditSpec, AuthSpec, IngressSpec, NudgeSpec, RiskBandThresholds, VariantSpec } from './types.ts';
+import {
+  API_KEYS_MOUNT_PATH,
+  AUDIT_KEY_MOUNT_PATH,
+  DEFAULT_API_KEY_NAME,
+  DEFAULT_AUDIT_KEY_NAME,
+  SCORER_PORT,
+  ingressDefaults,
+} from './defaults.ts';
 
 export const CONFIG_FILE_KEY = 'scorer.yaml';
 
@@ -31,6 +38,8 @@ export interface ScorerConfigInput {
   riskBands?: RiskBandThresholds;
   ingress?: IngressSpec;
   auth?: AuthSpec;
+  /** Only experiments write an audit log. */
+  audit?: AuditSpec;
   experiment?: ExperimentConfigInput;
 }
 
@@ -62,8 +71,8 @@ export function scorerConfig(input: ScorerConfigInput): Record<string, unknown> 
   };
 
   if (input.experiment) config['experiment'] = experimentSection(input.experiment);
-  const apiKeysFile = apiKeysFilePath(input.auth);
-  if (apiKeysFile) config['auth'] = { apiKeysFile };
+  const auth = authSection(input);
+  if (Object.keys(auth).length > 0) config['auth'] = auth;
   return config;
 }
 
@@ -80,6 +89,22 @@ export function apiKeysFilePath(auth: AuthSpec | undefined): string | undefined 
   const secretRef = auth?.apiKeySecretRef;
   if (!secretRef) return undefined;
   return `${API_KEYS_MOUNT_PATH}/${secretRef.key ?? DEFAULT_API_KEY_NAME}`;
+}
+
+/** Path of the audit key in the scorer pods, where the Secret of `audit.keySecretRef` is mounted. */
+export function auditKeyFilePath(audit: AuditSpec | undefined): string | undefined {
+  const secretRef = audit?.keySecretRef;
+  if (!secretRef) return undefined;
+  return `${AUDIT_KEY_MOUNT_PATH}/${secretRef.key ?? DEFAULT_AUDIT_KEY_NAME}`;
+}
+
+function authSection(input: ScorerConfigInput): Record<string, string> {
+  const auth: Record<string, string> = {};
+  const apiKeysFile = apiKeysFilePath(input.auth);
+  if (apiKeysFile) auth['apiKeysFile'] = apiKeysFile;
+  const auditKeyFile = auditKeyFilePath(input.audit);
+  if (auditKeyFile) auth['auditKeyFile'] = auditKeyFile;
+  return auth;
 }
 
 function modelSection(input: ScorerConfigInput): Record<string, unknown> {

@@ -1,6 +1,7 @@
 // The custom resource types the reconcilers read, from the API schema (the single source
 // of truth for engagetrack.io/v1alpha1).
 export type {
+  AuditSpec,
   AuthSpec,
   ChurnModel,
   ChurnModelSpec,

@@ -14,8 +14,10 @@ import type {
 
 import {
   API_KEYS_MOUNT_PATH,
+  AUDIT_KEY_MOUNT_PATH,
   CONFIG_MOUNT_PATH,
   DEFAULT_API_KEY_NAME,
+  DEFAULT_AUDIT_KEY_NAME,
   DEFAULT_REPLICAS,
   DEFAULT_RESOURCES,
   MODEL_MOUNT_PATH,
@@ -30,8 +32,10 @@ import {
   selectorLabels,
 } from './labels.ts';
 import type { Track, WorkloadIdentity } from './labels.ts';
+import { ingressRouting } from './ingress-routes.ts';
+import type { ApiRoute } from './ingress-routes.ts';
 import { CONFIG_FILE_KEY } from './scorer-config.ts';
-import type { AuthSpec, IngressSpec, ModelVolumeSpec, Quantity, ResourceRequirements } from './types.ts';
+import type { AuditSpec, AuthSpec, IngressSpec, ModelVolumeSpec, Quantity, ResourceRequirements } from './types.ts';
 
 export interface ScorerWorkload {
   owner: KubernetesObject;
@@ -40,12 +44,15 @@ export interface ScorerWorkload {
   name: string;
   /** Name of the Ingress. */
   ingressName: string;
+  /** The API paths the Ingress routes to the scorer, under spec.ingress.path. */
+  routes: ApiRoute[];
   track: Track;
   image: string;
   replicas?: number;
   resources?: ResourceRequirements;
   ingress?: IngressSpec;
   auth?: AuthSpec;
+  audit?: AuditSpec;
   modelVolume?: ModelVolumeSpec;
 }
 
@@ -148,6 +155,7 @@ function volumeMounts(workload: ScorerWorkload): V1VolumeMount[] {
   ];
   if (workload.modelVolume) mounts.push({ name: 'models', mountPath: MODEL_MOUNT_PATH, readOnly: true });
   if (workload.auth?.apiKeySecretRef) mounts.push({ name: 'api-keys', mountPath: API_KEYS_MOUNT_PATH, readOnly: true });
+  if (workload.audit?.keySecretRef) mounts.push({ name: 'audit-key', mountPath: AUDIT_KEY_MOUNT_PATH, readOnly: true });
   return mounts;
 }
 
@@ -163,6 +171,11 @@ function volumes(workload: ScorerWorkload): V1Volume[] {
   if (secretRef) {
     const key = secretRef.key ?? DEFAULT_API_KEY_NAME;
     list.push({ name: 'api-keys', secret: { secretName: secretRef.name, items: [{ key, path: key }] } });
+  }
+  const auditKeyRef = workload.audit?.keySecretRef;
+  if (auditKeyRef) {
+    const key = auditKeyRef.key ?? DEFAULT_AUDIT_KEY_NAME;
+    list.push({ name: 'audit-key', secret: { secretName: auditKeyRef.name, items: [{ key, path: key }] } });
   }
   return list;
 }
@@ -206,25 +219,18 @@ export function buildIngress(workload: ScorerWorkload): V1Ingress | undefined {
   if (!ingress.enabled) return undefined;
 
   const tlsSecretName = ingress.tls ? (ingress.tls.secretName ?? `${workload.ingressName}-tls`) : undefined;
+  const routing = ingressRouting(workload.routes, ingress.path, { service: { name: workload.name, port: { name: 'http' } } });
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
-    metadata: metadata(workload, workload.ingressName, ingressAnnotations(ingress)),
+    metadata: metadata(workload, workload.ingressName, { ...ingressAnnotations(ingress), ...routing.annotations }),
     spec: {
       ingressClassName: ingress.className,
       ...(tlsSecretName && ingress.host ? { tls: [{ hosts: [ingress.host], secretName: tlsSecretName }] } : {}),
       rules: [
         {
           ...(ingress.host ? { host: ingress.host } : {}),
-          http: {
-            paths: [
-              {
-                path: ingress.path,
-                pathType: 'Prefix',
-                backend: { service: { name: workload.name, port: { name: 'http' } } },
-              },
-            ],
-          },
+          http: { paths: routing.paths },
         },
       ],
     },
