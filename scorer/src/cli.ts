@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `scorer` command: `scorer train ...` builds a model bundle, `scorer serve ...` serves one. */
-import { ConfigError } from './errors.ts';
+import { ConfigError, StartupError } from './errors.ts';
 import { runServe, SERVE_USAGE } from './server.ts';
 import { runTrain, TRAIN_USAGE } from './training/command.ts';
 
@@ -37,6 +37,11 @@ main(process.argv.slice(2)).then(
       // The message of an invalid option or input names what to fix, so no stack trace is printed.
       console.error(`Error: ${error.message}`);
       process.exitCode = 2;
+      return;
+    }
+    if (error instanceof StartupError) {
+      console.error(`Error: ${error.message}`);
+      process.exitCode = 1;
       return;
     }
     console.error(error);

@@ -1,28 +1,32 @@
 /**
  * The scorer configuration file (YAML). Every field is checked with zod, and an invalid
- * file raises one ConfigError that lists each problem with its field path.
+ * file raises one ConfigError that names the file and lists each problem with its field
+ * path, the `experiment` section's problems included.
  */
 import { readFile } from 'node:fs/promises';
 import { load as parseYaml } from 'js-yaml';
 import { z } from 'zod';
-import { ConfigError } from './errors.ts';
-import { formatPath } from './field-path.ts';
-import { parseExperimentConfig, type ExperimentConfig } from './experiments/config.ts';
+import { configErrorMap, configProblems, summarizeProblems } from './config-issues.ts';
+import { ConfigError, type FieldProblem } from './errors.ts';
+import { parseExperimentConfig, riskBandsSchema, type ExperimentConfig } from './experiments/config.ts';
 import type { RiskBandThresholds } from './prediction.ts';
 
-const probability = z.number().min(0).max(1);
+const DEFAULT_RISK_BANDS: RiskBandThresholds = { medium: 0.3, high: 0.6 };
 
-const riskBandsSchema = z
-  .object({ medium: probability, high: probability })
-  .strict()
-  .refine((bands) => bands.medium < bands.high, { message: 'medium must be lower than high', path: ['medium'] });
+/**
+ * Default request body limit. A Telco row of 19 features is about 440 bytes of compact JSON
+ * (521 at most), so 8 MiB fits a batch of maxBatchSize (10,000) rows with room for longer values.
+ */
+const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
 const configSchema = z
   .object({
     server: z
       .object({
         port: z.number().int().min(0).max(65535).default(8080),
-        bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
+        /** Listen address; 0.0.0.0 (all IPv4 interfaces) for pods, 127.0.0.1 for local runs. */
+        host: z.string().min(1).default('0.0.0.0'),
+        bodyLimitBytes: z.number().int().min(1024).default(DEFAULT_BODY_LIMIT_BYTES),
         maxBatchSize: z.number().int().min(1).default(10_000),
         shutdownGracePeriodSeconds: z.number().min(0).default(25),
         trustedProxyHops: z.number().int().min(0).default(1),
@@ -49,7 +53,7 @@ const configSchema = z
         loadTimeoutSeconds: z.number().positive().default(30),
       })
       .strict(),
-    riskBands: riskBandsSchema.prefault({ medium: 0.3, high: 0.6 }),
+    riskBands: riskBandsSchema.prefault(DEFAULT_RISK_BANDS),
     experiment: z.unknown().optional(),
     auth: z
       .object({
@@ -87,17 +91,34 @@ export async function loadConfig(path: string): Promise<ScorerConfig> {
 
 /** Validates an already parsed configuration document; `source` names it in messages. */
 export function parseConfig(raw: unknown, source: string): ScorerConfig {
-  const result = configSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => ({ field: formatPath(issue.path), message: issue.message }));
-    const summary = problems.map((problem) => `${problem.field}: ${problem.message}`).join('; ');
-    throw new ConfigError(`Invalid scorer configuration in ${source}: ${summary}`, problems[0]?.field, { cause: result.error });
+  const result = configSchema.safeParse(raw ?? {}, { error: configErrorMap });
+  const problems: FieldProblem[] = result.success ? [] : configProblems(configSchema, result.error.issues);
+
+  // The experiment section is checked even when the rest is invalid, so that one run lists every problem.
+  const rawExperiment = result.success ? result.data.experiment : experimentOf(raw);
+  let experiment: ExperimentConfig | undefined;
+  try {
+    experiment = parseExperiment(rawExperiment, result.success ? result.data.riskBands : DEFAULT_RISK_BANDS);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) {
+      throw error;
+    }
+    problems.push(...error.problems);
   }
 
-  const { experiment, ...rest } = result.data;
-  return { ...rest, experiment: parseExperiment(experiment, rest.riskBands) };
+  if (!result.success || problems.length > 0) {
+    throw new ConfigError(`Invalid scorer configuration in ${source}: ${summarizeProblems(problems)}`, problems[0]?.field, {
+      cause: result.error,
+      problems,
+    });
+  }
+  return { ...result.data, experiment };
 }
 
 function parseExperiment(raw: unknown, riskBands: RiskBandThresholds): ExperimentConfig | undefined {
   return raw === undefined || raw === null ? undefined : parseExperimentConfig(raw, { riskBands });
+}
+
+function experimentOf(raw: unknown): unknown {
+  return typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)['experiment'] : undefined;
 }

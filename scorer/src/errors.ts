@@ -111,8 +111,21 @@ export class ConfigError extends Error {
   /** The dotted path of the offending field, such as `experiment.variants[1].weight`. */
   readonly field: string | undefined;
 
-  constructor(message: string, field?: string, options?: ErrorOptions) {
+  /** Every problem found, each naming its field; empty when the error is not about fields. */
+  readonly problems: FieldProblem[];
+
+  constructor(message: string, field?: string, options?: ErrorOptions & { problems?: FieldProblem[] }) {
     super(message, options);
     this.field = field;
+    this.problems = options?.problems ?? [];
   }
+}
+
+/**
+ * The scorer cannot start for a reason the operator of the process can fix, such as a port
+ * that is already in use. The message says what to change; the command prints it without
+ * a stack trace and exits with 1.
+ */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
 }

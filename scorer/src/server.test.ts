@@ -14,7 +14,15 @@ afterEach(() => {
   }
 });
 
-async function startChild(graceSeconds: number): Promise<{ url: string; stderr: () => string; exited: Promise<number | null> }> {
+interface ScorerChild {
+  url: string;
+  stderr: () => string;
+  /** JSON log lines written to stdout so far. */
+  logLines: () => Record<string, unknown>[];
+  exited: Promise<number | null>;
+}
+
+async function startChild(graceSeconds: number): Promise<ScorerChild> {
   const directory = await mkdtemp(join(tmpdir(), 'scorer-child-'));
   const configFile = join(directory, 'scorer.yaml');
   await writeFile(
@@ -32,9 +40,11 @@ async function startChild(graceSeconds: number): Promise<{ url: string; stderr: 
 
   child = spawn(process.execPath, ['scorer/src/cli.ts', 'serve', '--config', configFile, '--host', '127.0.0.1'], {
     env: { ...process.env, PORT: '0', SCORER_TF_BACKEND: 'wasm' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     child!.stderr!.on('data', (chunk: Buffer) => {
@@ -46,7 +56,24 @@ async function startChild(graceSeconds: number): Promise<{ url: string; stderr: 
     });
     void exited.then(() => reject(new Error(`scorer exited early: ${stderr}`)));
   });
-  return { url, stderr: () => stderr, exited };
+  const logLines = () =>
+    stdout
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { url, stderr: () => stderr, logLines, exited };
+}
+
+/** Sends the first bytes of a predict request and never the rest, so it stays in flight. */
+function sendHalfRequest(url: string): void {
+  const body = JSON.stringify({ instances: [TELCO_ROW] });
+  const req = request(`${url}/v1/models/telco-churn:predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+  });
+  // The connection breaks when the scorer exits.
+  req.on('error', () => {});
+  req.write(body.slice(0, 20));
 }
 
 describe('graceful shutdown', () => {
@@ -86,6 +113,36 @@ describe('graceful shutdown', () => {
 
     expect(await scorer.exited).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(4000);
+  }, 30_000);
+
+  it('writes every log line before a graceful exit', async () => {
+    const scorer = await startChild(4);
+    const response = await fetch(`${scorer.url}/v1/models/telco-churn:predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ instances: [TELCO_ROW] }),
+    });
+    expect(response.status).toBe(200);
+
+    child!.kill('SIGTERM');
+    expect(await scorer.exited).toBe(0);
+
+    // The last line is logged immediately before the exit, so only the flush on exit writes it.
+    const lines = scorer.logLines();
+    expect(lines.at(-1)).toMatchObject({ level: 30, msg: 'scorer stopped' });
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'request completed', route: '/v1/models/:name:predict' }));
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'signal received', signal: 'SIGTERM' }));
+  }, 30_000);
+
+  it('writes every log line before a forced exit', async () => {
+    const scorer = await startChild(1);
+    sendHalfRequest(scorer.url);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    child!.kill('SIGTERM');
+    expect(await scorer.exited).toBe(1);
+
+    expect(scorer.logLines().at(-1)).toMatchObject({ level: 50, msg: 'shutdown grace period ended with requests still in flight; exiting' });
   }, 30_000);
 
   it('keeps running and not ready when the bundle is missing', async () => {

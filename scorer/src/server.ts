@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { loadConfig, type ScorerConfig } from './config.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError, StartupError } from './errors.ts';
 import { createApp } from './http/app.ts';
 import { loadApiKeyDigests } from './http/auth.ts';
 import { countPredictions, createScorerMetrics, type ScorerMetrics } from './http/metrics.ts';
@@ -25,7 +25,7 @@ export const SERVE_USAGE = `Usage: scorer serve --config FILE [--model-uri URI] 
 
   --config      scorer configuration file (YAML)
   --model-uri   bundle location overriding model.uri (https://, file:// or a path)
-  --host        address to listen on (default 0.0.0.0, all IPv4 interfaces)
+  --host        address to listen on, overriding server.host (default 0.0.0.0, all IPv4 interfaces)
   The PORT environment variable overrides server.port.`;
 
 /**
@@ -40,6 +40,7 @@ const MAX_DRAIN_DELAY_MS = 5000;
 
 export interface StartOptions {
   config: ScorerConfig;
+  /** Listen address overriding `config.server.host`. */
   host?: string;
   logger?: Logger;
   /** Extra trusted CA certificates (PEM) for HTTPS model loading, for tests. */
@@ -81,9 +82,10 @@ export async function startScorer(options: StartOptions): Promise<ScorerHandle> 
   const auditKey = await readAuditKey(config, logger);
   const app = createApp({ config, service, metrics, logger, apiKeyDigests, auditKey });
 
-  const server = await listen(app, config.server.port, options.host);
+  const host = options.host ?? config.server.host;
+  const server = await listen(app, config.server.port, host);
   const { port } = server.address() as AddressInfo;
-  const url = `http://${options.host ?? 'localhost'}:${port}`;
+  const url = `http://${urlHost(host)}:${port}`;
   logger.info({ url, model: config.model.name, authentication: apiKeyDigests !== undefined }, 'scorer listening');
 
   const modelLoaded = loadModel(config, service, metrics, logger, options.modelCa);
@@ -130,7 +132,13 @@ async function loadModel(config: ScorerConfig, service: ModelService, metrics: S
     }
     const bundle = service.bundle;
     logger.info(
-      { version: service.modelVersion, sha256: bundle?.digest, inputs: bundle?.spec.inputSize, durationMs: Math.round(performance.now() - started) },
+      {
+        version: service.modelVersion,
+        sha256: bundle?.digest,
+        inputs: bundle?.spec.inputSize,
+        inference: service.inference?.path,
+        durationMs: Math.round(performance.now() - started),
+      },
       'model loaded and warm',
     );
   } catch (error) {
@@ -154,11 +162,39 @@ async function readAuditKey(config: ScorerConfig, logger: Logger): Promise<Buffe
   return randomBytes(32);
 }
 
-function listen(app: Express, port: number, host: string | undefined): Promise<Server> {
+function listen(app: Express, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host ?? '0.0.0.0', (error?: Error) => (error === undefined ? resolve(server) : reject(error)));
-    server.once('error', reject);
+    const fail = (error: Error) => reject(listenError(error, port, host));
+    const server = app.listen(port, host, (error?: Error) => (error === undefined ? resolve(server) : fail(error)));
+    server.once('error', fail);
   });
+}
+
+/** Turns the socket errors a user can fix into a StartupError that says what to change. */
+function listenError(error: Error, port: number, host: string): Error {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return new StartupError(`port ${port} is already in use on ${host}; set PORT or server.port to a free port, or stop the other process`, { cause: error });
+    case 'EACCES':
+      return new StartupError(`permission denied to listen on port ${port}; ports below 1024 need privileges, so set PORT or server.port to 1024 or higher`, {
+        cause: error,
+      });
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return new StartupError(`cannot listen on ${host}: the address is not one of this machine's; set --host or server.host to a local address such as 127.0.0.1`, {
+        cause: error,
+      });
+    default:
+      return error;
+  }
+}
+
+/** The host part of the printed URL: localhost for the wildcard addresses, brackets around IPv6. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') {
+    return 'localhost';
+  }
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 export async function runServe(args: string[]): Promise<void> {

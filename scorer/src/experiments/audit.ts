@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 
 import type { Logger } from 'pino';
 
@@ -30,7 +30,8 @@ export interface ConversionRecord {
  */
 export class AuditLog {
   readonly #logger: Logger;
-  readonly #key: Buffer;
+  /** Imported once: createHmac with a KeyObject skips copying the key on every call. */
+  readonly #key: KeyObject;
 
   constructor(logger: Logger, auditKey: Buffer) {
     if (auditKey.length < MIN_AUDIT_KEY_BYTES) {
@@ -40,17 +41,17 @@ export class AuditLog {
       );
     }
     this.#logger = logger;
-    this.#key = Buffer.from(auditKey);
+    this.#key = createSecretKey(auditKey);
   }
 
   variantAssigned(record: AssignmentRecord): void {
-    const { customerId, ...fields } = record;
-    this.#logger.info({ ...fields, customer: this.customerDigest(customerId) }, 'variant assigned');
+    const { experiment, variant, riskBand, modelVersion } = record;
+    this.#logger.info({ experiment, variant, riskBand, modelVersion, customer: this.customerDigest(record.customerId) }, 'variant assigned');
   }
 
   conversionRecorded(record: ConversionRecord): void {
-    const { customerId, ...fields } = record;
-    this.#logger.info({ ...fields, customer: this.customerDigest(customerId) }, 'conversion recorded');
+    const { experiment, variant, event } = record;
+    this.#logger.info({ experiment, variant, event, customer: this.customerDigest(record.customerId) }, 'conversion recorded');
   }
 
   customerDigest(customerId: string): string {

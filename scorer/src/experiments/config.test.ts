@@ -128,10 +128,10 @@ describe('parseExperimentConfig', () => {
   it.each([
     ['missing name', (raw: Raw) => delete raw.name, 'experiment.name', 'is required'],
     ['name with capitals', (raw: Raw) => (raw.name = 'Retention'), 'experiment.name', 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."'],
-    ['numeric salt', (raw: Raw) => (raw.salt = 2026), 'experiment.salt', 'Invalid input: expected string, received number'],
+    ['numeric salt', (raw: Raw) => (raw.salt = 2026), 'experiment.salt', 'must be a string, not the number 2026'],
     ['long salt', (raw: Raw) => (raw.salt = 'x'.repeat(65)), 'experiment.salt', 'must be at most 64 characters'],
     ['salt with newline', (raw: Raw) => (raw.salt = 'a\nb'), 'experiment.salt', 'must not contain control characters'],
-    ['paused as string', (raw: Raw) => (raw.paused = 'yes'), 'experiment.paused', 'Invalid input: expected boolean, received string'],
+    ['paused as string', (raw: Raw) => (raw.paused = 'yes'), 'experiment.paused', 'must be a boolean, not the string "yes"'],
     ['unknown key', (raw: Raw) => (raw.traffic = 50), 'experiment.traffic', 'unknown field; remove it or correct its spelling'],
     ['no variants', (raw: Raw) => (raw.variants = []), 'experiment.variants', 'must list at least one variant'],
     [

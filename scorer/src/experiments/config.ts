@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { configErrorMap, configProblems, summarizeProblems } from '../config-issues.ts';
 import { ConfigError } from '../errors.ts';
 import type { RiskBand, RiskBandThresholds } from '../prediction.ts';
 import { BucketHasher } from './assignment.ts';
@@ -93,7 +94,8 @@ const variantSchema = z.strictObject({
   nudges: nudgesSchema.optional(),
 });
 
-const riskBandsSchema = z
+/** Risk band thresholds, strictly between 0 and 1 so that every band can occur; also used for the top-level `riskBands`. */
+export const riskBandsSchema = z
   .strictObject({
     medium: z.number().gt(0, 'must be greater than 0').lt(1, 'must be less than 1'),
     high: z.number().gt(0, 'must be greater than 0').lt(1, 'must be less than 1'),
@@ -198,9 +200,9 @@ function checkVariants(variants: readonly ParsedVariant[], ctx: z.RefinementCtx)
  * such as `experiment.variants[1].weight`.
  */
 export function parseExperimentConfig(raw: unknown, defaults: { riskBands: RiskBandThresholds }): ExperimentConfig {
-  const result = experimentSchema.safeParse(raw);
+  const result = experimentSchema.safeParse(raw, { error: configErrorMap });
   if (!result.success) {
-    throw configErrorOf(raw, result.error);
+    throw configErrorOf(result.error);
   }
 
   const parsed = result.data;
@@ -223,51 +225,10 @@ export function parseExperimentConfig(raw: unknown, defaults: { riskBands: RiskB
   };
 }
 
-interface FieldMessage {
-  field: string;
-  message: string;
-}
-
-function configErrorOf(raw: unknown, error: z.ZodError): ConfigError {
-  const problems = error.issues.flatMap((issue) => describeIssue(raw, issue));
-  const summary = problems.map((problem) => `${problem.field}: ${problem.message}`).join('; ');
-  return new ConfigError(`invalid experiment configuration: ${summary}`, problems[0]?.field, { cause: error });
-}
-
-function describeIssue(raw: unknown, issue: z.core.$ZodIssue): FieldMessage[] {
-  const field = fieldPath(issue.path);
-
-  if (issue.code === 'unrecognized_keys') {
-    const isNudges = issue.path.at(-1) === 'nudges';
-    return issue.keys.map((key) => ({
-      field: `${field}.${key}`,
-      message: isNudges
-        ? `unknown risk band "${key}"; use low, medium or high`
-        : 'unknown field; remove it or correct its spelling',
-    }));
-  }
-  if (issue.code === 'invalid_type' && valueAt(raw, issue.path) === undefined) {
-    return [{ field, message: 'is required' }];
-  }
-  return [{ field, message: issue.message }];
-}
-
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  let value = raw;
-  for (const segment of path) {
-    if (typeof value !== 'object' || value === null) {
-      return undefined;
-    }
-    value = (value as Record<PropertyKey, unknown>)[segment];
-  }
-  return value;
-}
-
-/** Formats a zod path as `experiment.variants[1].weight`. */
-function fieldPath(path: readonly PropertyKey[]): string {
-  let field = 'experiment';
-  for (const segment of path) {
-    field += typeof segment === 'number' ? `[${segment}]` : `.${String(segment)}`;
-  }
-  return field;
+function configErrorOf(error: z.ZodError): ConfigError {
+  const problems = configProblems(experimentSchema, error.issues, {
+    prefix: ['experiment'],
+    unknownKeyMessage: (path, key) => (path.at(-1) === 'nudges' ? `unknown risk band "${key}"; use low, medium or high` : undefined),
+  });
+  return new ConfigError(`invalid experiment configuration: ${summarizeProblems(problems)}`, problems[0]?.field, { cause: error, problems });
 }

@@ -60,8 +60,8 @@ function customerIdProblems(customerId: unknown): FieldProblem[] {
   if (typeof customerId !== 'string') {
     return problem('must be a string');
   }
-  if (customerId === '') {
-    return problem('must not be empty');
+  if (customerId.trim() === '') {
+    return problem(customerId === '' ? 'must not be empty' : 'must not be empty or only white space');
   }
   if (customerId.length > MAX_CUSTOMER_ID_LENGTH) {
     return problem(`must be at most ${MAX_CUSTOMER_ID_LENGTH} characters, not ${customerId.length}`);

@@ -332,6 +332,18 @@ describe('bad input', () => {
     ['missing customerId', nudgePath, { features }, [{ field: 'customerId', message: 'is required' }]],
     ['empty customerId', nudgePath, { customerId: '', features }, [{ field: 'customerId', message: 'must not be empty' }]],
     [
+      'blank customerId',
+      nudgePath,
+      { customerId: '  ', features },
+      [{ field: 'customerId', message: 'must not be empty or only white space' }],
+    ],
+    [
+      'customerId of a no-break space',
+      nudgePath,
+      { customerId: '\u00a0', features },
+      [{ field: 'customerId', message: 'must not be empty or only white space' }],
+    ],
+    [
       'over-long customerId',
       nudgePath,
       { customerId: 'c'.repeat(257), features },
@@ -428,6 +440,7 @@ describe('bad input', () => {
       ],
     ],
     ['missing customerId', { event: 'renewed' }, [{ field: 'customerId', message: 'is required' }]],
+    ['blank customerId', { customerId: ' ', event: 'renewed' }, [{ field: 'customerId', message: 'must not be empty or only white space' }]],
   ])('rejects conversion with %s', async (_case, body, problems) => {
     const harness = await startApp(experimentOf());
 
@@ -501,7 +514,7 @@ describe('bad input', () => {
         body: {
           error: {
             code: 'NotFound',
-            message: 'experiment "retention-q2" not found; this scorer serves experiment "retention-q1"',
+            message: 'experiment "retention-q2" is not served here; this scorer serves experiment "retention-q1"',
           },
         },
       });

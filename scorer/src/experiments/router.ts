@@ -1,9 +1,10 @@
 import { Router } from 'express';
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
 import { InvalidRequestError, NotFoundError } from '../errors.ts';
+import { sendJson } from '../http/send-json.ts';
 import { riskBandOf } from '../prediction.ts';
 import type { FeatureRow, Prediction, Predictor, RiskBand } from '../prediction.ts';
 import { assignVariant } from './assignment.ts';
@@ -79,7 +80,7 @@ export function createExperimentRouter(deps: ExperimentRouterDeps): Router {
       modelVersion: predictor.modelVersion,
       paused: experiment.paused,
     };
-    res.json(body);
+    sendJson(res, body);
   });
 
   router.post('/v1/experiments/:name/conversions', (req: Request<{ name: string }>, res: Response) => {
@@ -102,7 +103,7 @@ export function createExperimentRouter(deps: ExperimentRouterDeps): Router {
       counted,
       paused: experiment.paused,
     };
-    res.status(202).json(body);
+    sendJson(res, body, 202);
   });
 
   return router;
@@ -110,8 +111,23 @@ export function createExperimentRouter(deps: ExperimentRouterDeps): Router {
 
 function requireServedExperiment(experiment: ExperimentConfig, name: string): void {
   if (name !== experiment.name) {
-    throw new NotFoundError(`experiment "${name}" not found; this scorer serves experiment "${experiment.name}"`);
+    throw experimentNotServed(name, experiment.name);
   }
+}
+
+/**
+ * Creates the handler of the experiment routes on a scorer without an experiment. Every
+ * request gets a 404 that names the experiment and states that none is served here.
+ */
+export function noExperimentHandler(): RequestHandler<{ name: string }> {
+  return (req, _res, next) => {
+    next(experimentNotServed(req.params.name, undefined));
+  };
+}
+
+function experimentNotServed(name: string, served: string | undefined): NotFoundError {
+  const servedText = served === undefined ? 'this scorer serves no experiment' : `this scorer serves experiment "${served}"`;
+  return new NotFoundError(`experiment "${name}" is not served here; ${servedText}`);
 }
 
 /** Returns the assigned variant, or while paused the control (undefined without a control). */

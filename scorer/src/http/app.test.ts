@@ -1,4 +1,5 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +38,15 @@ describe('scorer HTTP API', () => {
     expect(body.predictions[1]!.churnProbability).toBeLessThan(body.predictions[0]!.churnProbability);
   });
 
+  it('predict sends JSON headers as res.json does', async () => {
+    const response = await postJson(predictUrl(), { instances: [TELCO_ROW] });
+    const text = await response.text();
+
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect(JSON.parse(text)).toEqual({ predictions: [{ churnProbability: expect.any(Number), riskBand: expect.any(String) }] });
+  });
+
   it('predict accepts null as a missing numeric value', async () => {
     const response = await postJson(predictUrl(), { instances: [{ ...TELCO_ROW, TotalCharges: null }] });
     expect(response.status).toBe(200);
@@ -53,7 +63,7 @@ describe('scorer HTTP API', () => {
         code: 'InvalidRequest',
         message: 'The request has 4 invalid field(s).',
         problems: [
-          { field: 'instances[1].gender', message: 'is missing' },
+          { field: 'instances[1].gender', message: 'is missing; send null if the value is unknown' },
           { field: 'instances[2].tenure', message: 'must be a number or null, got a string' },
           { field: 'instances[2].Contract', message: 'must be a string or null, got a number' },
           { field: 'instances[3]', message: 'must be an object of feature names to values' },
@@ -78,7 +88,11 @@ describe('scorer HTTP API', () => {
     const response = await postJson(predictUrl(), { instances: Array.from({ length: 40 }, () => TELCO_ROW) });
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual({
-      error: { code: 'PayloadTooLarge', message: 'The request body exceeds the limit of 4096 bytes (server.bodyLimitBytes).' },
+      error: {
+        code: 'PayloadTooLarge',
+        message:
+          'The request body exceeds the limit of 4096 bytes; split the batch into smaller requests, or raise server.bodyLimitBytes in the scorer configuration.',
+      },
     });
   });
 
@@ -154,7 +168,7 @@ describe('scorer HTTP API', () => {
         code: 'InvalidRequest',
         message: 'The request has 2 invalid field(s).',
         problems: [
-          { field: 'inputs[name=gender]', message: 'is missing' },
+          { field: 'inputs[name=gender]', message: 'is missing; send null if the value is unknown' },
           { field: `inputs[${tenureIndex}].data[0]`, message: 'must be a number or null, got a string' },
         ],
       },
@@ -218,6 +232,58 @@ describe('scorer HTTP API', () => {
     expect(clientError?.['level']).toBe(30);
   });
 });
+
+describe('request log', () => {
+  let scorer: TestScorer;
+
+  beforeAll(async () => {
+    scorer = await startTestScorer(testConfig());
+  });
+  afterAll(async () => {
+    await scorer.stop();
+  });
+
+  it('echoes a plain request id and logs it', async () => {
+    const response = await postJson(`${scorer.url}/v1/models/telco-churn:predict`, { instances: [TELCO_ROW] }, { 'x-request-id': 'trace-42.a:b' });
+
+    expect(response.headers.get('x-request-id')).toBe('trace-42.a:b');
+    const line = scorer.logLines().find((entry) => (entry['req'] as { id?: unknown } | undefined)?.id === 'trace-42.a:b');
+    expect(line).toMatchObject({ msg: 'request completed', route: '/v1/models/:name:predict', res: { statusCode: 200 } });
+  });
+
+  it('replaces a request id that is not a plain token', async () => {
+    const response = await postJson(`${scorer.url}/v1/models/telco-churn:predict`, { instances: [TELCO_ROW] }, { 'x-request-id': 'two words' });
+
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
+  it('logs a request the client abandons', async () => {
+    const body = JSON.stringify({ instances: [TELCO_ROW] });
+    const req = request(`${scorer.url}/v1/models/telco-churn:predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': 'abandoned-1' },
+    });
+    req.on('error', () => {});
+    req.write(body.slice(0, 10));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    req.destroy();
+
+    const line = await eventuallyFind(scorer, (entry) => (entry['req'] as { id?: unknown } | undefined)?.id === 'abandoned-1');
+    expect(line).toMatchObject({ level: 30, msg: 'request aborted', aborted: true, route: '/v1/models/:name:predict' });
+  });
+});
+
+/** Polls the captured log until a line matches; the server logs after the socket closes. */
+async function eventuallyFind(scorer: TestScorer, matches: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown> | undefined> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const line = scorer.logLines().find(matches);
+    if (line !== undefined) {
+      return line;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return undefined;
+}
 
 describe('malformed request corpus', () => {
   let scorer: TestScorer;
@@ -319,7 +385,7 @@ describe('model readiness', () => {
     const scorer = await startTestScorer(testConfig({ model: { sha256: '0'.repeat(64) } }));
     try {
       const body = (await (await fetch(`${scorer.url}/readyz`)).json()) as { reason: string };
-      expect(body.reason).toMatch(/^model bundle rejected: bundle\.sha256: bundle digest mismatch/);
+      expect(body.reason).toMatch(/^model bundle rejected: model\.sha256: bundle digest mismatch/);
     } finally {
       await scorer.stop();
     }

@@ -3,18 +3,21 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { ScorerConfig } from '../config.ts';
 import { MethodNotAllowedError, NotFoundError } from '../errors.ts';
-import { createExperimentRouter } from '../experiments/router.ts';
+import { createExperimentRouter, noExperimentHandler } from '../experiments/router.ts';
 import type { ModelService } from '../model/model-service.ts';
 import { requireApiKey } from './auth.ts';
 import { errorHandler } from './error-handler.ts';
 import { jsonBody } from './json-body.ts';
 import type { ScorerMetrics } from './metrics.ts';
-import { requestLogger, requestMetrics } from './observe.ts';
+import { observeRequests } from './observe.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { labelRoute } from './route-label.ts';
 import { healthRouter } from './routes/health.ts';
 import { V1_PREDICT_PATH, V1_PREDICT_ROUTE, v1ModelHandlers, v1PredictHandlers } from './routes/v1.ts';
 import { V2_INFER_ROUTE, v2InferHandlers, v2MetadataHandlers, v2ReadyHandlers } from './routes/v2.ts';
+
+/** Route patterns of the experiment router, as its metrics and log lines name them. */
+const EXPERIMENT_ROUTES = ['/v1/experiments/:name/nudge', '/v1/experiments/:name/conversions'];
 
 export interface AppDependencies {
   config: ScorerConfig;
@@ -35,8 +38,7 @@ export function createApp(deps: AppDependencies): Express {
   // X-Forwarded-For is trusted for exactly this many proxy hops; 0 uses the socket address.
   app.set('trust proxy', config.server.trustedProxyHops);
 
-  app.use(requestLogger(deps.logger), requestMetrics(metrics));
-  app.use(healthRouter(service, metrics));
+  app.use(observeRequests(deps.logger, metrics));
 
   const rateLimiter = createRateLimiter(config.rateLimit, metrics);
   const authenticate: RequestHandler[] = deps.apiKeyDigests === undefined ? [] : [requireApiKey(deps.apiKeyDigests)];
@@ -44,6 +46,8 @@ export function createApp(deps: AppDependencies): Express {
   const writeGuards = { guards: [rateLimiter, ...authenticate, ...jsonBody(config.server.bodyLimitBytes)] };
   const maxBatchSize = config.server.maxBatchSize;
 
+  // The model and experiment routes come before the health routes because they carry the
+  // traffic, and every route before a request's own costs one more path match.
   app.post(V1_PREDICT_PATH, ...v1PredictHandlers(service, maxBatchSize, writeGuards));
   app.all(V1_PREDICT_PATH, labelRoute(V1_PREDICT_ROUTE), onlyMethod('POST'));
   app.get('/v1/models/:name', ...v1ModelHandlers(service, readGuards));
@@ -53,17 +57,27 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/v2/models/:name', ...v2MetadataHandlers(service, readGuards));
 
   if (config.experiment !== undefined) {
-    app.use('/v1/experiments', labelExperimentRoute, ...writeGuards.guards);
-    app.use(
-      createExperimentRouter({
-        experiment: config.experiment,
-        predictor: service,
-        registry: metrics.registry,
-        logger: deps.logger,
-        auditKey: deps.auditKey,
-      }),
-    );
+    const experimentRouter = createExperimentRouter({
+      experiment: config.experiment,
+      predictor: service,
+      registry: metrics.registry,
+      logger: deps.logger,
+      auditKey: deps.auditKey,
+    });
+    // Each route labels its requests and runs the guards, so that rate-limited and
+    // unauthorized requests carry their route, then hands them to the experiment router,
+    // which matches the same paths. Another method falls through it to the 404.
+    for (const route of EXPERIMENT_ROUTES) {
+      app.all(route, labelRoute(route), ...writeGuards.guards, experimentRouter);
+    }
+  } else {
+    // Without an experiment the routes return a 404 that names the experiment, not an unknown path.
+    for (const route of EXPERIMENT_ROUTES) {
+      app.post(route, labelRoute(route), ...readGuards.guards, noExperimentHandler() as RequestHandler);
+    }
   }
+
+  app.use(healthRouter(service, metrics));
 
   app.use((req, _res, next) => {
     next(new NotFoundError(`No route for ${req.method} ${req.path}.`));
@@ -77,13 +91,3 @@ function onlyMethod(method: string): RequestHandler {
     next(new MethodNotAllowedError(`${req.method} is not allowed on ${req.path}; use ${method}.`, [method]));
   };
 }
-
-/** Labels experiment requests before routing, so that rate-limited and unauthorized ones carry their route. */
-const labelExperimentRoute: RequestHandler = (req, res, next) => {
-  const action = /^\/[^/]+\/(nudge|conversions)$/.exec(req.path)?.[1];
-  if (action === undefined) {
-    next();
-    return;
-  }
-  labelRoute(`/v1/experiments/:name/${action}`)(req, res, next);
-};

@@ -14,6 +14,9 @@ import {
   UnsupportedMediaTypeError,
 } from '../errors.ts';
 
+/** Key of `res.locals` that holds an unexpected error for the request log line. */
+export const INTERNAL_ERROR_LOCAL = 'internalError';
+
 export const INTERNAL_ERROR_BODY = { error: { code: 'Internal', message: 'The scorer failed to handle the request; see its log.' } };
 
 /** Fields of errors raised by body-parser (express.json). */
@@ -32,8 +35,8 @@ export function errorHandler(): ErrorRequestHandler {
 
     const mapped = toScorerError(error);
     if (mapped === undefined) {
-      // pino-http logs the request at error level with this error attached.
-      res.err = error as Error;
+      // The request log line (observe.ts) is written at error level with this error attached.
+      res.locals[INTERNAL_ERROR_LOCAL] = error;
       res.status(500).json(INTERNAL_ERROR_BODY);
       return;
     }
@@ -65,7 +68,10 @@ export function toScorerError(error: unknown): ScorerError | undefined {
     case 'entity.parse.failed':
       return new InvalidRequestError(`The request body is not valid JSON: ${bodyError.message}`);
     case 'entity.too.large':
-      return new PayloadTooLargeError(`The request body exceeds the limit of ${bodyError.limit ?? 'configured'} bytes (server.bodyLimitBytes).`);
+      return new PayloadTooLargeError(
+        `The request body exceeds the limit of ${bodyError.limit ?? 'the configured'} bytes; split the batch into smaller requests, ` +
+          'or raise server.bodyLimitBytes in the scorer configuration.',
+      );
     case 'encoding.unsupported':
       return new UnsupportedMediaTypeError(`${bodyError.message}; send the body uncompressed, or with gzip or deflate.`);
     case 'charset.unsupported':

@@ -1,56 +1,117 @@
 /**
- * One log line and one metrics observation per request. The log line has the request id,
- * route pattern, status and duration. Bodies, query strings and headers are never logged,
- * so feature values, customer ids and API keys stay out of the log.
+ * One log line and one metrics observation per request, from one `close` listener. The log
+ * line has the request id, route pattern, method, path, status and duration. Bodies, query
+ * strings and headers are never logged, so feature values, customer ids and API keys stay
+ * out of the log. It takes the place of pino-http, which creates a child logger for every
+ * request and listens for three events.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
+import { INTERNAL_ERROR_LOCAL } from './error-handler.ts';
 import type { ScorerMetrics } from './metrics.ts';
 import { routeLabelOf } from './route-label.ts';
 
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
 
-export function requestLogger(logger: Logger): RequestHandler {
-  return pinoHttp({
-    logger,
-    // The request id is written by the req serializer; a per-request child logger bound
-    // to it (quietReqLogger) would cost one more child logger per request.
-    quietReqLogger: false,
-    genReqId: (req: IncomingMessage, res: ServerResponse) => {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode >= 500 ? 'error' : 'info'),
-    customSuccessMessage: () => 'request completed',
-    customErrorMessage: () => 'request failed',
-    customSuccessObject: (req, res, fields) => ({ ...fields, ...requestFields(req as Request, res as Response) }),
-    customErrorObject: (req, res, _error, fields) => ({ ...fields, ...requestFields(req as Request, res as Response) }),
-    serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?', 1)[0] }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-    wrapSerializers: false,
-  }) as unknown as RequestHandler;
+/** Routes whose 503 reports the not-ready state, see logServerStatus. */
+const READINESS_ROUTES: ReadonlySet<string> = new Set(['/readyz', '/v2/health/ready', '/v2/models/:name/ready']);
+
+/** Metric children bound to one (route, method, status) series. */
+interface RequestSeries {
+  count: { inc: () => void };
+  duration: { observe: (seconds: number) => void };
 }
 
-function requestFields(req: Request, res: Response): Record<string, unknown> {
-  const errorCode = res.locals['errorCode'] as string | undefined;
-  return { route: routeLabelOf(req, res), ...(errorCode === undefined ? {} : { errorCode }) };
-}
+/**
+ * Sets the request id (the `X-Request-Id` header when it is a plain token, else a new
+ * UUID), echoes it in the response, and observes the request once it has ended.
+ */
+export function observeRequests(logger: Logger, metrics: ScorerMetrics): RequestHandler {
+  const seriesOf = requestSeriesCache(metrics);
 
-export function requestMetrics(metrics: ScorerMetrics): RequestHandler {
   return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.once('finish', () => {
-      const labels = { route: routeLabelOf(req, res), method: req.method, status: String(res.statusCode) };
-      metrics.requests.inc(labels);
-      metrics.requestDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    const started = performance.now();
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', id);
+
+    // `close` follows `finish` for a sent response and also fires when the client
+    // disconnects first. It fires once, so one listener sees every request exactly once.
+    res.on('close', () => {
+      const durationMs = performance.now() - started;
+      const route = routeLabelOf(req, res);
+      if (res.writableFinished) {
+        const series = seriesOf(route, req.method, res.statusCode);
+        series.count.inc();
+        series.duration.observe(durationMs / 1000);
+      }
+      logRequest(logger, req, res, { id, route, durationMs });
     });
     next();
   };
+}
+
+/** Caches the label-bound metric children per series, so a request builds no label object. */
+function requestSeriesCache(metrics: ScorerMetrics): (route: string, method: string, status: number) => RequestSeries {
+  const cache = new Map<string, RequestSeries>();
+  return (route, method, status) => {
+    const key = `${status} ${method} ${route}`;
+    let series = cache.get(key);
+    if (series === undefined) {
+      const labels = [route, method, String(status)] as const;
+      series = { count: metrics.requests.labels(...labels), duration: metrics.requestDuration.labels(...labels) };
+      cache.set(key, series);
+    }
+    return series;
+  };
+}
+
+function logRequest(logger: Logger, req: Request, res: Response, request: { id: string; route: string; durationMs: number }): void {
+  const errorCode = res.locals['errorCode'] as string | undefined;
+  const fields: Record<string, unknown> = {
+    req: { id: request.id, method: req.method, path: pathOf(req.originalUrl) },
+    res: { statusCode: res.statusCode },
+    route: request.route,
+    responseTime: Math.round(request.durationMs * 1000) / 1000,
+  };
+  if (errorCode !== undefined) {
+    fields['errorCode'] = errorCode;
+  }
+
+  if (!res.writableFinished) {
+    fields['aborted'] = true;
+    logger.info(fields, 'request aborted');
+    return;
+  }
+  if (res.statusCode >= 500 || res.locals[INTERNAL_ERROR_LOCAL] !== undefined) {
+    logServerStatus(logger, fields, res, request.route);
+    return;
+  }
+  logger.info(fields, 'request completed');
+}
+
+/**
+ * Logs a 5xx. Only a server fault (an unexpected error, or a 5xx that no typed error
+ * explains) is logged at error with a stack. A 503 of a readiness route while the model
+ * loads or after a failed load is an expected state that probes repeat every few seconds,
+ * so it is logged at debug. A typed 503, such as NotReady on a model route, is logged at info.
+ */
+function logServerStatus(logger: Logger, fields: Record<string, unknown>, res: Response, route: string): void {
+  const internalError = res.locals[INTERNAL_ERROR_LOCAL] as unknown;
+  if (internalError === undefined && READINESS_ROUTES.has(route)) {
+    logger.debug(fields, 'request completed');
+    return;
+  }
+  if (internalError === undefined && res.locals['errorCode'] !== undefined) {
+    logger.info(fields, 'request completed');
+    return;
+  }
+  fields['err'] = internalError ?? new Error(`failed with status code ${res.statusCode}`);
+  logger.error(fields, 'request failed');
+}
+
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }

@@ -4,7 +4,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_BUNDLE } from '../testing/scorer-fixture.ts';
 import { initBackend } from './backend.ts';
@@ -48,7 +48,7 @@ describe('loadBundle from a folder', () => {
 
   it('rejects a configured digest that does not match', async () => {
     await expect(loadFrom(SAMPLE_BUNDLE, 'a'.repeat(64))).rejects.toThrow(
-      /^bundle\.sha256: bundle digest mismatch at .*: computed [0-9a-f]{64}, configured model\.sha256 is a{64}\.$/,
+      /^model\.sha256: bundle digest mismatch at .*: the configured model\.sha256 is a{64}, but the bundle files hash to [0-9a-f]{64}\. Check that model\.uri names the intended bundle, then set model\.sha256 to its digest\.$/,
     );
   });
 
@@ -66,6 +66,18 @@ describe('loadBundle from a folder', () => {
     await rm(join(directory, file));
     await expect(loadFrom(directory)).rejects.toThrow(`${file}: missing from the model bundle at ${directory}.`);
     await rm(directory, { recursive: true });
+  });
+
+  it('names a bundle folder that does not exist', async () => {
+    const directory = join(await mkdtemp(join(tmpdir(), 'bundle-')), 'telco-churn');
+    await expect(loadFrom(directory)).rejects.toThrow(`model bundle folder ${directory} does not exist; check model.uri or --model-uri.`);
+  });
+
+  it('names a bundle path that is a file', async () => {
+    const path = resolve(SAMPLE_BUNDLE, 'model.json');
+    await expect(loadFrom(path)).rejects.toThrow(
+      `model bundle folder ${path} is not a folder; model.uri must name the folder that contains model.json.`,
+    );
   });
 
   it('rejects malformed JSON naming the file', async () => {

@@ -86,7 +86,8 @@ function parseJsonFile<T>(path: string, bytes: Uint8Array, schema: z.ZodType<T>)
 async function verifyDigest(source: BundleSource, digest: string, expectedSha256: string | undefined): Promise<void> {
   if (expectedSha256 !== undefined && digest !== expectedSha256) {
     throw new ConfigError(
-      `${DIGEST_FILE}: bundle digest mismatch at ${source.description}: computed ${digest}, configured model.sha256 is ${expectedSha256}.`,
+      `model.sha256: bundle digest mismatch at ${source.description}: the configured model.sha256 is ${expectedSha256}, ` +
+        `but the bundle files hash to ${digest}. Check that model.uri names the intended bundle, then set model.sha256 to its digest.`,
       'model.sha256',
     );
   }

@@ -1,6 +1,6 @@
 /** Reading bundle files from a local folder or an HTTPS base URL. */
 import { lookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { ConfigError } from '../errors.ts';
@@ -25,10 +25,26 @@ const MAX_REMOTE_FILE_BYTES = 512 * 1024 * 1024;
 
 export async function openBundleSource(location: ModelLocation, options: SourceOptions): Promise<BundleSource> {
   if (location.kind === 'file') {
+    await requireDirectory(location.directory);
     return fileSource(location.directory);
   }
   await checkModelHost(location.baseUrl, options);
   return httpsSource(location.baseUrl, options);
+}
+
+/** Rejects a bundle folder that does not exist, so the error names the folder instead of its first file. */
+async function requireDirectory(directory: string): Promise<void> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(directory)).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : `cannot be read: ${(error as Error).message}`;
+    throw new ConfigError(`model bundle folder ${directory} ${reason}; check model.uri or --model-uri.`, 'model.uri', { cause: error });
+  }
+  if (!isDirectory) {
+    throw new ConfigError(`model bundle folder ${directory} is not a folder; model.uri must name the folder that contains model.json.`, 'model.uri');
+  }
 }
 
 function fileSource(directory: string): BundleSource {

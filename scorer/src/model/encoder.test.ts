@@ -54,7 +54,7 @@ describe('RowEncoder', () => {
 
   it('lists every problem with its row index', () => {
     expect(problemsOf([{ plan: 'basic' }, { tenure: Number.NaN, plan: 3 }, [1], null, { tenure: '7', plan: ['basic'] }])).toEqual([
-      { field: 'instances[0].tenure', message: 'is missing' },
+      { field: 'instances[0].tenure', message: 'is missing; send null if the value is unknown' },
       { field: 'instances[1].tenure', message: 'must be a finite number' },
       { field: 'instances[1].plan', message: 'must be a string or null, got a number' },
       { field: 'instances[2]', message: 'must be an object of feature names to values' },
@@ -77,6 +77,39 @@ describe('RowEncoder', () => {
   it('caps the number of listed problems', () => {
     const problems = problemsOf(Array.from({ length: 500 }, () => ({})));
     expect(problems).toHaveLength(100);
+  });
+
+  it('encodes into a scratch matrix, clearing earlier rows', () => {
+    const scratch = new Float32Array(3 * encoder.inputSize).fill(7);
+
+    const matrix = encoder.encode([{ tenure: 15, plan: 'premium' }, { tenure: null, plan: null }], ignore, scratch);
+
+    expect(matrix.buffer).toBe(scratch.buffer);
+    expect(Array.from(matrix)).toEqual(Array.from(encoder.encode([{ tenure: 15, plan: 'premium' }, { tenure: null, plan: null }], ignore)));
+    expect(scratch[2 * encoder.inputSize]).toBe(7);
+  });
+
+  it('maps a repeated category to its last position, as the index does', () => {
+    const features: Feature[] = [{ name: 'segment', type: 'categorical', vocabulary: ['a', 'b', 'a'] }];
+    const repeated = new RowEncoder({ ...spec, inputSize: 4, features });
+
+    expect(Array.from(repeated.encode([{ segment: 'a' }], ignore))).toEqual([0, 0, 1, 0]);
+  });
+
+  it.each([
+    ['small', 3],
+    ['large', 40],
+  ])('looks up a %s vocabulary, including strings parsed from JSON', (_size, categories) => {
+    const vocabulary = Array.from({ length: categories }, (_, k) => `category ${k} "quoted" \\ \u00e9`);
+    const features: Feature[] = [{ name: 'segment', type: 'categorical', vocabulary }];
+    const wide = new RowEncoder({ ...spec, inputSize: categories + 1, features });
+    const rows = JSON.parse(JSON.stringify([...vocabulary, 'other', null].map((segment) => ({ segment })))) as unknown[];
+
+    const matrix = wide.encode(rows, ignore);
+
+    const hotColumns = rows.map((_, row) => matrix.subarray(row * (categories + 1), (row + 1) * (categories + 1)).indexOf(1));
+    expect(hotColumns).toEqual([...vocabulary.keys(), categories, categories]);
+    expect(() => wide.encode([{ segment: 'other' }], { unknownCategory: 'reject', fieldPrefix: 'instances' })).toThrow(InvalidRequestError);
   });
 });
 

@@ -2,6 +2,7 @@
  * Validation and encoding of input rows into the model's Float32 input matrix, in one
  * pass over the rows. Used by the server for every request and by training for every row.
  */
+import { closestName } from '../closest-name.ts';
 import { InvalidRequestError, type FieldProblem } from '../errors.ts';
 import type { FeatureRow } from '../prediction.ts';
 import { encodedWidth, type CategoricalFeature, type FeatureSpec, type NumericFeature } from './features.ts';
@@ -11,6 +12,13 @@ export type UnknownCategoryPolicy = 'ignore' | 'reject';
 /** Scaled inputs are clipped to this magnitude so that a huge but finite number cannot
  * overflow float32 and turn the prediction into NaN. */
 const MAX_SCALED_MAGNITUDE = 1e4;
+
+/**
+ * Largest vocabulary looked up with a generated switch of string comparisons instead of a
+ * Map. Strings parsed from a request are new objects whose hash V8 computes on the first
+ * Map lookup, while a comparison with a literal mostly stops at the length.
+ */
+const MAX_SWITCH_VOCABULARY = 16;
 
 /** Problems listed in one response, so a huge invalid batch cannot make a huge error body. */
 const MAX_PROBLEMS = 100;
@@ -64,10 +72,12 @@ export class RowEncoder {
 
   /**
    * Validates every row and encodes them into a row-major matrix of rows.length x inputSize.
-   * Throws InvalidRequestError listing every problem found (up to MAX_PROBLEMS).
+   * The matrix is a new array, or the start of `scratch` when given, which must have room
+   * for every row. Throws InvalidRequestError listing every problem found (up to MAX_PROBLEMS).
    */
-  encode(rows: readonly unknown[], options: EncodeOptions): Float32Array {
-    const matrix = new Float32Array(rows.length * this.inputSize);
+  encode(rows: readonly unknown[], options: EncodeOptions, scratch?: Float32Array): Float32Array {
+    const size = rows.length * this.inputSize;
+    const matrix = scratch === undefined ? new Float32Array(size) : scratch.subarray(0, size).fill(0);
     const problems: FieldProblem[] = [];
 
     const fast = options.unknownCategory === 'reject' ? this.fastReject : this.fastIgnore;
@@ -104,10 +114,13 @@ export class RowEncoder {
     options: EncodeOptions,
     problems: FieldProblem[],
   ): void {
+    const missing: string[] = [];
     for (const compiled of this.compiled) {
       const name = compiled.feature.name;
       if (!Object.hasOwn(row, name)) {
-        problems.push({ field: `${rowPath}.${name}`, message: 'is missing' });
+        // Null is a valid value of every feature: the median fill or the unknown bucket.
+        problems.push({ field: `${rowPath}.${name}`, message: 'is missing; send null if the value is unknown' });
+        missing.push(name);
         continue;
       }
 
@@ -120,7 +133,32 @@ export class RowEncoder {
         problems.push({ field: `${rowPath}.${name}`, message: problem });
       }
     }
+    if (missing.length > 0) {
+      const isFeature = (key: string) => this.compiled.some((entry) => entry.feature.name === key);
+      problems.push(...misspelledKeyProblems(row, missing, rowPath, isFeature));
+    }
   }
+}
+
+/**
+ * Reports the keys of a row that are not features but are close to a missing feature's
+ * name, such as `Contrct` for `Contract`. Other extra keys stay ignored. Runs only for a
+ * row that already has a missing feature, so valid rows never pay for it.
+ */
+function misspelledKeyProblems(
+  row: FeatureRow,
+  missing: readonly string[],
+  rowPath: string,
+  isFeature: (key: string) => boolean,
+): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const key of Object.keys(row)) {
+    const suggestion = isFeature(key) ? undefined : closestName(key, missing);
+    if (suggestion !== undefined) {
+      problems.push({ field: `${rowPath}.${key}`, message: `is not a feature of the model; did you mean ${JSON.stringify(suggestion)}?` });
+    }
+  }
+  return problems;
 }
 
 /**
@@ -157,9 +195,15 @@ function compileFastEncoder(compiled: readonly CompiledFeature[], policy: Unknow
     } else {
       const unknownBucket = entry.feature.vocabulary.length;
       const onUnknown = policy === 'reject' ? 'return false;' : `k = ${unknownBucket};`;
+      // The cases come from the index Map, so a repeated category maps where the slow path maps it.
+      const cases = [...entry.index].map(([category, k]) => `case ${JSON.stringify(category)}: k = ${k}; break;`);
+      const lookup =
+        entry.index.size <= MAX_SWITCH_VOCABULARY
+          ? `switch (v) { ${cases.join(' ')} default: ${onUnknown} }`
+          : `k = I[${i}].get(v); if (k === undefined) { ${onUnknown} }`;
       lines.push(
         `v = row[${name}];`,
-        `if (typeof v === 'string') { k = I[${i}].get(v); if (k === undefined) { ${onUnknown} } }`,
+        `if (typeof v === 'string') { ${lookup} }`,
         `else if (v === null) { k = ${unknownBucket}; } else return false;`,
         `m[base + ${entry.offset} + k] = 1;`,
       );

@@ -53,13 +53,29 @@ describe('ModelService', () => {
 
   it('coalesces concurrent single-row calls into few model calls', async () => {
     service = await readyService();
-    const predictSpy = vi.spyOn(service.bundle!.model, 'predict');
+    const runSpy = vi.spyOn(service.inference!, 'run');
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => service!.predict([{ ...TELCO_ROW, tenure: i % 72 }])));
 
     expect(results).toHaveLength(200);
-    expect(predictSpy.mock.calls.length).toBeLessThanOrEqual(5);
+    expect(runSpy.mock.calls.length).toBeGreaterThanOrEqual(1);
+    expect(runSpy.mock.calls.length).toBeLessThanOrEqual(5);
     const single = await service.predict([{ ...TELCO_ROW, tenure: 5 }]);
     expect(results[5]![0]!.churnProbability).toBeCloseTo(single[0]!.churnProbability, 6);
+  });
+
+  it('scores large requests independently of earlier ones', async () => {
+    service = await readyService();
+    const first = Array.from({ length: 300 }, (_, i) => ({ ...TELCO_ROW, Contract: 'Two year', PaymentMethod: 'Credit card (automatic)', tenure: i % 72 }));
+    const second = Array.from({ length: 100 }, (_, i) => ({ ...TELCO_ROW, tenure: (i * 7) % 72 }));
+
+    await service.predict(first);
+    const afterLarger = await service.predict(second);
+
+    // Rows scored one by one go through the micro-batcher with a matrix of their own.
+    const alone = await Promise.all(second.slice(0, 10).map(async (row) => (await service!.predict([row]))[0]!));
+    alone.forEach((prediction, i) => {
+      expect(afterLarger[i]!.churnProbability).toBeCloseTo(prediction.churnProbability, 6);
+    });
   });
 
   it('keeps the tensor count flat over 100,000 rows', async () => {

@@ -5,6 +5,7 @@ import { ConfigError } from '../errors.ts';
 import { initBackend } from '../model/backend.ts';
 import type { BundleMetadata } from '../model/metadata.ts';
 import { writeBundle } from './bundle-writer.ts';
+import { checkClassSizes, identifierColumnWarnings, smallHoldOutWarning } from './data-checks.ts';
 import { readDataset } from './dataset.ts';
 import type { Metrics } from './metrics.ts';
 import { DEFAULT_TRAINING_OPTIONS, trainModel, type TrainingProgress } from './train.ts';
@@ -80,7 +81,15 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions {
   };
 }
 
-export async function runTrain(args: string[], write: (text: string) => void = (text) => process.stdout.write(text)): Promise<BundleMetadata> {
+/**
+ * Runs `scorer train`: progress and metrics go to `write` (standard output), warnings about
+ * the data to `warn` (standard error).
+ */
+export async function runTrain(
+  args: string[],
+  write: (text: string) => void = (text) => process.stdout.write(text),
+  warn: (text: string) => void = (text) => process.stderr.write(text),
+): Promise<BundleMetadata> {
   const options = parseTrainArgs(args);
   const backend = await initBackend();
   const started = performance.now();
@@ -91,9 +100,13 @@ export async function runTrain(args: string[], write: (text: string) => void = (
     idColumn: options.idColumn,
     dropColumns: options.dropColumns,
   });
+  const trainingOptions = { ...DEFAULT_TRAINING_OPTIONS, seed: options.seed };
+  checkClassSizes(dataset.labels, trainingOptions.testFraction, trainingOptions.members);
+  for (const warning of identifierColumnWarnings(dataset)) {
+    warn(`Warning: ${warning}\n`);
+  }
   write(`Training on ${dataset.rows.length} rows, ${dataset.columns.length} feature columns, backend ${backend}.\n`);
 
-  const trainingOptions = { ...DEFAULT_TRAINING_OPTIONS, seed: options.seed };
   const result = await trainModel(dataset, trainingOptions, (progress) => write(formatProgress(progress)));
 
   const metadata: BundleMetadata = {
@@ -118,6 +131,10 @@ export async function runTrain(args: string[], write: (text: string) => void = (
 
   const seconds = (performance.now() - started) / 1000;
   write(formatMetrics(result.metrics, result.rows.test));
+  const holdOutWarning = smallHoldOutWarning(result.testClasses);
+  if (holdOutWarning !== undefined) {
+    warn(`Warning: ${holdOutWarning}\n`);
+  }
   write(`Wrote bundle ${options.out} (sha256 ${digest}) in ${seconds.toFixed(1)} s.\n`);
   return metadata;
 }

@@ -6,6 +6,7 @@ import type { FeatureSpec } from '../model/features.ts';
 import { RowEncoder } from '../model/encoder.ts';
 import type { tf } from '../model/backend.ts';
 import type { FeatureRow } from '../prediction.ts';
+import { checkClassSizes, countClasses, type ClassCounts } from './data-checks.ts';
 import type { Dataset } from './dataset.ts';
 import { DEFAULT_FIT_OPTIONS, fitFeatureSpec, type FitOptions as FeatureFitOptions } from './fit-features.ts';
 import { fitNetwork, predictProbabilities, type EpochReport, type FitOptions } from './fit.ts';
@@ -47,6 +48,8 @@ export interface TrainingResult {
   spec: FeatureSpec;
   metrics: Metrics;
   rows: { total: number; trainAndValidation: number; test: number };
+  /** Rows of each class in the held-out split that the metrics are measured on. */
+  testClasses: ClassCounts;
   memberEpochs: number[];
   /** The first held-out test row. */
   exampleInstance: FeatureRow;
@@ -57,6 +60,7 @@ export async function trainModel(
   options: TrainingOptions,
   onProgress: (progress: TrainingProgress) => void,
 ): Promise<TrainingResult> {
+  checkClassSizes(dataset.labels, options.testFraction, options.members);
   const split = stratifiedHoldOut(dataset.labels, options.testFraction, options.seed);
   const folds = stratifiedFolds(dataset.labels, split.rest, options.members, options.seed + 1);
   const pick = (indices: number[]) => indices.map((index) => dataset.rows[index] as FeatureRow);
@@ -102,6 +106,7 @@ export async function trainModel(
     spec,
     metrics,
     rows: { total: dataset.rows.length, trainAndValidation: split.rest.length, test: split.test.length },
+    testClasses: countClasses(dataset.labels, split.test),
     memberEpochs,
     exampleInstance: dataset.rows[split.test[0] as number] as FeatureRow,
   };

@@ -8,6 +8,7 @@ import { InvalidRequestError } from '../../errors.ts';
 import type { ModelService } from '../../model/model-service.ts';
 import type { FeatureRow } from '../../prediction.ts';
 import { labelRoute } from '../route-label.ts';
+import { sendJson } from '../send-json.ts';
 import { requireBatchSize, requireObjectBody, requireServedModel } from './served-model.ts';
 
 export const V1_PREDICT_ROUTE = '/v1/models/:name:predict';
@@ -26,7 +27,7 @@ export function v1PredictHandlers(service: ModelService, maxBatchSize: number, {
     requireServedModel(service, req.params.name);
     const instances = parseInstances(req.body, maxBatchSize);
     const predictions = await service.predict(instances);
-    res.json({ predictions });
+    sendJson(res, { predictions });
   };
   return [labelRoute(V1_PREDICT_ROUTE), ...guards, predict as RequestHandler];
 }

@@ -9,6 +9,7 @@ import { InvalidRequestError, type FieldProblem } from '../../errors.ts';
 import type { ModelService } from '../../model/model-service.ts';
 import type { FeatureRow } from '../../prediction.ts';
 import { labelRoute } from '../route-label.ts';
+import { sendJson } from '../send-json.ts';
 import { requireBatchSize, requireObjectBody, requireServedModel } from './served-model.ts';
 import type { RouteGuards } from './v1.ts';
 
@@ -40,7 +41,7 @@ export function v2InferHandlers(service: ModelService, maxBatchSize: number, { g
     });
 
     const id = typeof body['id'] === 'string' ? { id: body['id'] } : {};
-    res.json({
+    sendJson(res, {
       model_name: service.modelName,
       model_version: service.modelVersion,
       ...id,
