@@ -379,12 +379,17 @@ const churnModelRejections: Rejection[] = [
   {
     name: 'sha256 in upper case',
     manifest: churnModel('sha-upper', { sha256: 'A'.repeat(64) }),
-    messages: ['spec.sha256: Invalid value', 'should match \'^[a-f0-9]{64}$\''],
+    messages: ['spec.sha256: Invalid value', 'spec.sha256 must be 64 lowercase hexadecimal digits (0-9, a-f), as sha256sum prints them'],
+  },
+  {
+    name: 'sha256 that is too short',
+    manifest: churnModel('sha-short', { sha256: 'a'.repeat(63) }),
+    messages: ['spec.sha256 must be 64 lowercase hexadecimal digits'],
   },
   {
     name: 'version that is no label value',
     manifest: churnModel('bad-version', { version: '1.0.0+build.7' }),
-    messages: ['spec.version: Invalid value: "1.0.0+build.7"'],
+    messages: ['spec.version: Invalid value', 'spec.version must be a Kubernetes label value', 'build metadata such as +build.7 is not allowed'],
   },
   {
     name: 'risk bands out of order',
@@ -485,7 +490,31 @@ const nudgeExperimentRejections: Rejection[] = [
   {
     name: 'variant name that is no DNS label',
     manifest: nudgeExperiment('bad-variant-name', { variants: [variant('Discount_20', 100)] }),
-    messages: ['spec.variants[0].name: Invalid value: "Discount_20"'],
+    messages: ['spec.variants[0].name: Invalid value', 'variant names must be DNS labels: lowercase letters, digits and "-"'],
+  },
+  {
+    name: 'unknown message placeholder',
+    manifest: nudgeExperiment('unknown-placeholder', {
+      variants: [variant('discount', 100, { nudges: { high: { action: 'offer', channel: 'email', message: 'Hello {{ name }}' } } })],
+    }),
+    messages: [
+      'spec.variants[0].nudges.high.message: Invalid value',
+      'message must use only the placeholders {{experiment}}, {{variant}}, {{band}}, {{probabilityPercent}}, and "{{" must start one of them',
+    ],
+  },
+  {
+    name: 'unbalanced message braces',
+    manifest: nudgeExperiment('unbalanced-braces', {
+      variants: [variant('discount', 100, { nudges: { high: { action: 'offer', channel: 'email', message: 'Save {{band now' } } })],
+    }),
+    messages: ['spec.variants[0].nudges.high.message: Invalid value', 'and "{{" must start one of them'],
+  },
+  {
+    name: 'message longer than the scorer accepts',
+    manifest: nudgeExperiment('long-message', {
+      variants: [variant('discount', 100, { nudges: { high: { action: 'offer', channel: 'email', message: 'x'.repeat(1001) } } })],
+    }),
+    messages: ['spec.variants[0].nudges.high.message: Too long'],
   },
   {
     name: 'unknown nudge channel',
@@ -554,6 +583,17 @@ describe('NudgeExperiment validation', () => {
     for (const message of messages) {
       expect(result.stderr).toContain(message);
     }
+  });
+
+  it('accepts every documented message placeholder', async () => {
+    const message = 'Hi from {{experiment}}/{{ variant }}: {{band}} risk, {{probabilityPercent}}%. Code {SAVE}.';
+    const manifest = nudgeExperiment('placeholders', {
+      variants: [variant('discount', 100, { nudges: { high: { action: 'offer', channel: 'email', message } } })],
+    });
+
+    const result = await createDryRun(manifest);
+
+    expect(result.stderr).toBe('');
   });
 
   it('accepts a control with weight 0 beside a full variant', async () => {

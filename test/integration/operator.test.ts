@@ -208,6 +208,20 @@ describe('operator', () => {
     expect(config.data?.['scorer.yaml']).toContain('uri: https://models.example.com/telco-churn/1.1.0/');
   });
 
+  it('missing model volume claim names the pod reason', async () => {
+    const modelVolume = { claimName: 'no-such-claim' };
+    await createResource(kc, namespace, 'churnmodels', churnModel('unclaimed', { modelUri: 'file:///models/telco-churn/1.0.0', modelVolume }));
+
+    // The operator lists the pods once the Deployment has made no progress for 10 s.
+    const pending = await eventually(async () => {
+      const model = await getResource(kc, namespace, 'churnmodels', 'unclaimed');
+      expect(condition(model, 'Ready')?.message).toContain('persistentvolumeclaim "no-such-claim" not found');
+      return model;
+    }, { timeoutMs: 60_000 });
+    expect(condition(pending, 'Ready')).toMatchObject({ status: 'False', reason: 'ReplicasUnavailable' });
+    expect(condition(pending, 'Ready')?.message).toMatch(/^Deployment unclaimed-scorer has 0 of 1 pods available; pod unclaimed-scorer-/);
+  });
+
   it('ingress path prefix becomes a rewrite', async () => {
     await createResource(kc, namespace, 'churnmodels', churnModel('prefixed', { ingress: { host: 'prefixed.example.com', path: '/churn/' } }));
 
@@ -259,6 +273,39 @@ describe('operator', () => {
       (event) => event.regarding?.name === 'layout' && event.reason === 'InvalidVariantLayout',
     );
     expect(layoutEvents.map((event) => event.type)).toEqual(['Warning']);
+  });
+
+  it('invalid message template leaves the children unchanged', async () => {
+    await createResource(kc, namespace, 'churnmodels', churnModel('template-model'));
+    await createResource(kc, namespace, 'nudgeexperiments', nudgeExperiment('template', 'template-model'));
+    await waitForReady(kc, namespace, 'nudgeexperiments', 'template');
+    const deploymentBefore = await readDeployment(kc, namespace, 'template-nudge');
+    const configBefore = await clients(kc).core.readNamespacedConfigMap({ namespace, name: 'template-nudge' });
+
+    // The CRD's template rule accepts a stray "}}", but the scorer rejects it at start-up.
+    const variants = [
+      { name: 'control', weight: 50, control: true },
+      { name: 'discount', weight: 50, nudges: { high: { action: 'offer', channel: 'email', message: 'Save 20%}} now' } } },
+    ];
+    await clients(kc).custom.patchNamespacedCustomObject(
+      { group: 'engagetrack.io', version: 'v1alpha1', namespace, plural: 'nudgeexperiments', name: 'template', body: { spec: { variants } } },
+      mergePatch,
+    );
+
+    const invalid = await waitForReady(kc, namespace, 'nudgeexperiments', 'template', { status: 'False', reason: 'InvalidExperimentConfig' });
+    expect(condition(invalid, 'Ready')?.message).toContain('spec.variants[1].nudges.high.message: unbalanced "{{" or "}}"');
+    expect(condition(invalid, 'Degraded')).toMatchObject({ status: 'True', reason: 'InvalidExperimentConfig' });
+
+    await sleep(2_000);
+    const deploymentAfter = await readDeployment(kc, namespace, 'template-nudge');
+    expect(deploymentAfter.metadata?.generation).toBe(deploymentBefore.metadata?.generation);
+    const configAfter = await clients(kc).core.readNamespacedConfigMap({ namespace, name: 'template-nudge' });
+    expect(configAfter.data).toEqual(configBefore.data);
+    const events = await clients(kc).events.listNamespacedEvent({ namespace });
+    const configEvents = events.items.filter(
+      (event) => event.regarding?.name === 'template' && event.reason === 'InvalidExperimentConfig',
+    );
+    expect(configEvents.map((event) => event.type)).toEqual(['Warning']);
   });
 
   it('deleting a resource leaves nothing behind', async () => {

@@ -10,7 +10,7 @@ import { OPERATOR_LEASE_NAME } from '../../operator/src/runtime/leader-election.
 import { KubeClient } from '../../operator/src/runtime/kube-client.ts';
 import { CONFIG_MAP } from '../../operator/src/runtime/resources.ts';
 import type { ResourceType } from '../../operator/src/runtime/resources.ts';
-import { POD_WARNING_EVENTS } from '../../operator/src/rollout/step.ts';
+import { POD_WARNING_EVENTS } from '../../operator/src/workload/pod-diagnosis.ts';
 import { OPERATOR_NAMESPACE, OPERATOR_USER, applyOperatorRbac, operatorKubeConfig } from '../harness/impersonation.ts';
 import { applyCrds, createTestNamespace, deleteTestNamespace, kubectl, testKubeConfig } from '../harness/kube.ts';
 

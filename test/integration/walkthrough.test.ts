@@ -1,5 +1,5 @@
-// The walk of docs/operator.md, done automatically. It installs the CRDs, runs the
-// operator, applies the samples and waits for Ready. Then the local scorer serves the
+// The walk of docs/operator.md, done automatically. It installs the CRDs and the sample
+// volume, runs the operator, applies the samples and waits for Ready. Then the local scorer serves the
 // ConfigMaps the operator rendered, and returns a prediction and a nudge for a Telco row.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -12,10 +12,10 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { allocateFreePort } from '../harness/ports.ts';
-import { applyCrds, createTestNamespace, deleteTestNamespace, eventually, kubectl, testKubeConfig } from '../harness/kube.ts';
+import { createTestNamespace, deleteTestNamespace, eventually, kubectl, testKubeConfig } from '../harness/kube.ts';
 import { startOperator } from '../harness/operator-process.ts';
 import type { OperatorProcess } from '../harness/operator-process.ts';
-import { clients, createModelVolume, waitForReady } from './operator-fixtures.ts';
+import { clients, waitForReady } from './operator-fixtures.ts';
 
 const repositoryRoot = join(import.meta.dirname, '..', '..');
 const telcoCsv = join(repositoryRoot, '..', 'shared', 'data', 'telco-customer-churn.csv');
@@ -74,9 +74,16 @@ describe('walkthrough', () => {
 
   beforeAll(async () => {
     kc = testKubeConfig();
-    await applyCrds(kc);
+    // The commands of docs/operator.md: the CRDs through their kustomization, then the
+    // sample volume and claim.
+    const crds = await kubectl(['apply', '--server-side', '-k', 'crds/']);
+    expect(crds.code, crds.stderr).toBe(0);
+    const established = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/churnmodels.engagetrack.io', 'crd/nudgeexperiments.engagetrack.io']);
+    expect(established.code, established.stderr).toBe(0);
     namespace = await createTestNamespace(kc, 'walkthrough');
-    volume = await createModelVolume(kc, namespace, 'engagetrack-models');
+    const volumeSample = await kubectl(['apply', '-n', namespace, '-f', 'samples/models-volume.yaml']);
+    expect(volumeSample.code, volumeSample.stderr).toBe(0);
+    volume = 'engagetrack-models';
     operator = await startOperator({ kubeconfigPath: inject('kubeconfig'), namespace });
   });
 
@@ -85,6 +92,13 @@ describe('walkthrough', () => {
     await operator?.stop();
     if (namespace) await deleteTestNamespace(kc, namespace);
     if (volume) await clients(kc).core.deletePersistentVolume({ name: volume }).catch(() => undefined);
+  });
+
+  it('sample claim binds to the sample volume', async () => {
+    await eventually(async () => {
+      const claim = await clients(kc).core.readNamespacedPersistentVolumeClaim({ namespace, name: 'engagetrack-models' });
+      expect(claim.status?.phase).toBe('Bound');
+    }, { timeoutMs: 60_000 });
   });
 
   it('samples serve predictions and nudges', async () => {

@@ -18,6 +18,12 @@ import {
 import type { ChurnModel, NudgeExperiment, ValidationRule } from '../../operator/src/api/index.ts';
 import { CONDITION_REASON_PATTERN } from '../../operator/src/api/schema.ts';
 import { NonStructuralSchemaError, toStructuralSchema } from '../../operator/src/api/structural.ts';
+import {
+  DegradedReason as RolloutDegradedReason,
+  ProgressingReason as RolloutProgressingReason,
+  RollbackReason,
+} from '../../operator/src/rollout/conditions.ts';
+import { Reason as ScorerReason } from '../../operator/src/workload/scorer-conditions.ts';
 import type { JsonSchemaProps } from '../../operator/src/api/structural.ts';
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -212,7 +218,19 @@ describe('condition reasons', () => {
   });
 
   it('constants equal their names', () => {
-    expect(ReadyReason.Available).toBe('Available');
+    expect(ReadyReason.ScorersReady).toBe('ScorersReady');
     expect(DegradedReason.ErrorRateTooHigh).toBe('ErrorRateTooHigh');
+  });
+
+  it('document every reason the operator writes', () => {
+    const documented = new Set(Object.values(conditionReasonDocs).flatMap((table) => Object.keys(table)));
+    const written = [
+      ...Object.values(ScorerReason),
+      ...Object.values(RolloutProgressingReason),
+      ...Object.values(RollbackReason),
+      ...Object.values(RolloutDegradedReason),
+    ];
+
+    expect(written.filter((reason) => !documented.has(reason))).toEqual([]);
   });
 });

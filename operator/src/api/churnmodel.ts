@@ -45,14 +45,27 @@ export const ChurnModelSpec = Type.Object(
         'Changing version (with modelUri) starts a rollout.',
       minLength: 1,
       maxLength: 63,
-      pattern: LABEL_VALUE_PATTERN,
+      // A CEL rule instead of `pattern`, so a rejected value gets a message instead of the bare regular expression.
+      'x-kubernetes-validations': [
+        {
+          rule: `self.matches('${LABEL_VALUE_PATTERN}')`,
+          message:
+            'spec.version must be a Kubernetes label value: letters, digits, ".", "_" and "-", starting and ending with a letter or digit, ' +
+            'such as 1.2.0 or 2026-03-01; build metadata such as +build.7 is not allowed',
+        },
+      ],
     }),
     sha256: Type.Optional(
       Type.String({
         description: 'Expected sha256 digest of the bundle, 64 lowercase hex digits. The scorer rejects a bundle with another digest and does not serve it.',
-        minLength: 64,
         maxLength: 64,
-        pattern: SHA256_PATTERN,
+        'x-kubernetes-validations': [
+          {
+            rule: `self.matches('${SHA256_PATTERN}')`,
+            message:
+              'spec.sha256 must be 64 lowercase hexadecimal digits (0-9, a-f), as sha256sum prints them; write an uppercase digest in lowercase',
+          },
+        ],
       }),
     ),
     replicas: Replicas('Number of stable scorer pods.'),

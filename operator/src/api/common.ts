@@ -158,16 +158,17 @@ export const ModelVolumeSpec = Type.Object(
 export function riskBandThresholds(description: string) {
   return Type.Object(
     {
+      // Strictly between 0 and 1, as the scorer checks, so that every band can occur.
       medium: Type.Number({
-        description: 'Churn probability from which a prediction is in the medium band. Below it the band is low.',
-        minimum: 0,
-        maximum: 1,
+        description: 'Churn probability from which a prediction is in the medium band, strictly between 0 and 1. Below it the band is low.',
+        exclusiveMinimum: 0,
+        exclusiveMaximum: 1,
         default: 0.3,
       }),
       high: Type.Number({
-        description: 'Churn probability from which a prediction is in the high band. Must be greater than medium.',
-        minimum: 0,
-        maximum: 1,
+        description: 'Churn probability from which a prediction is in the high band, strictly between 0 and 1. Must be greater than medium.',
+        exclusiveMinimum: 0,
+        exclusiveMaximum: 1,
         default: 0.6,
       }),
     },

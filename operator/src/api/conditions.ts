@@ -22,7 +22,8 @@ export type ConditionStatus = (typeof ConditionStatus)[keyof typeof ConditionSta
 export const conditionTypeDocs: Record<ConditionType, { kinds: string; meaning: string }> = {
   Ready: {
     kinds: 'ChurnModel, NudgeExperiment',
-    meaning: 'True when every desired scorer replica is ready and the resource serves requests at its desired state.',
+    meaning:
+      'True when every desired scorer pod is available and nothing is degraded. A rolling update keeps Ready True while the old pods serve; Progressing reports it.',
   },
   Progressing: {
     kinds: 'ChurnModel, NudgeExperiment',
@@ -38,41 +39,58 @@ export const conditionTypeDocs: Record<ConditionType, { kinds: string; meaning: 
   },
 };
 
+/** Reasons of a NudgeExperiment that halts: Ready, Progressing and Degraded all carry them, and its children stay as they are. */
+const haltedExperimentReasons = {
+  ModelNotFound: 'NudgeExperiment only: spec.modelRef names no ChurnModel in the namespace.',
+  ModelNotPromoted: 'NudgeExperiment only: the referenced ChurnModel has promoted no version yet, and its first canary is in progress.',
+  InvalidVariantLayout:
+    "NudgeExperiment only: the scorer's bucket layout cannot place the variant weights. The message names each variant that does not fit and the largest weight that fits.",
+  InvalidExperimentConfig:
+    'NudgeExperiment only: the scorer would reject the experiment at start-up, for example for an unknown message placeholder or unbalanced braces. The message names each spec field.',
+} as const;
+
 /** Meaning of each reason, per condition type. */
 export const conditionReasonDocs = {
   Ready: {
-    Available: 'Every desired scorer replica is ready.',
-    ReplicasUnavailable: 'Fewer scorer replicas are ready than spec.replicas.',
+    ScorersReady: 'Every desired scorer pod is available and has loaded a model. A rolling update keeps this reason while the old pods serve.',
+    DeploymentPending: 'The scorer Deployment has not been created yet.',
+    ReplicasUnavailable:
+      'Fewer scorer pods are available than spec.replicas. Once the Deployment has made no progress for 10 seconds, the message names why a pod is not ready, such as a missing PersistentVolumeClaim.',
     ScaledToZero: 'spec.replicas is 0, so no scorer serves requests.',
-    ModelNotFound: 'NudgeExperiment only: spec.modelRef names no ChurnModel in the namespace.',
-    ModelNotReady: 'NudgeExperiment only: the referenced ChurnModel has no current version yet.',
-    ReconcileFailed: 'The operator failed to write a child object. It retries with backoff, and the message names the object.',
+    ModelNotLoaded: 'No scorer pod has loaded the model yet.',
+    ProgressDeadlineExceeded: 'The scorer Deployment did not finish its rollout within its progress deadline; see Degraded.',
+    ReplicaFailure: 'The scorer Deployment cannot create pods, for example because of a resource quota; see Degraded.',
+    ...haltedExperimentReasons,
   },
   Progressing: {
-    RolloutComplete: 'The stable Deployment runs the desired version on every replica.',
-    RollingUpdate: 'The stable Deployment is updating to a new version in place.',
+    DeploymentPending: 'The scorer Deployment has not been created yet.',
+    RollingOut: 'NudgeExperiment only: the scorer Deployment is updating its pods.',
+    RolloutComplete: 'The scorer Deployment runs the desired version on every replica.',
+    RollingUpdate: 'ChurnModel only: the stable Deployment is updating to a new version in place.',
     CanaryPending: 'The canary Deployment exists, but its pods are not ready, so it gets no requests yet.',
     CanaryProgressing: 'The canary gets the share of requests of its current step.',
     CanaryPromoting: 'The canary passed every step, and the stable Deployment is updating to its version.',
     RolloutPaused: 'spec.rollout.paused is true, so the rollout holds its current step.',
     CanaryRolledBack: 'The last canary was rolled back. Its version is not retried until spec.version, spec.modelUri or spec.sha256 changes.',
     ProgressDeadlineExceeded: 'An update or a promotion did not finish within spec.rollout.progressDeadlineSeconds.',
-    ExperimentPaused: 'NudgeExperiment only: spec.paused is true.',
+    ...haltedExperimentReasons,
   },
   Degraded: {
-    RolloutHealthy: 'No failed rollout is pending.',
+    AsExpected: 'No failure is observed.',
     CanaryNotReady: 'The canary pods were not ready within spec.rollout.progressDeadlineSeconds, or lost every ready pod.',
     ErrorRateTooHigh: "The canary's share of 5xx responses was above spec.rollout.analysis.maxErrorRate.",
     LatencyTooHigh: "The canary's p99 request latency was above spec.rollout.analysis.maxP99LatencySeconds.",
     AnalysisInconclusive:
       'The analysis found no data, or Prometheus did not respond, more than spec.rollout.analysis.inconclusiveLimit times.',
-    ProgressDeadlineExceeded: 'An update or a promotion did not finish within spec.rollout.progressDeadlineSeconds.',
-    ReconcileFailed: 'The operator failed to write a child object. It retries with backoff, and the message names the object.',
+    ProgressDeadlineExceeded: 'An update or a promotion did not finish within its progress deadline.',
+    ReplicaFailure: 'The scorer Deployment cannot create pods, for example because of a resource quota. The message is the Deployment controller\'s.',
+    ...haltedExperimentReasons,
   },
   ModelLoaded: {
-    BundleLoaded: 'The scorer pods loaded the model bundle of spec.version.',
-    BundleLoading: 'No scorer pod of spec.version is ready yet.',
-    BundleLoadFailed: 'The scorer pods failed to fetch, verify or load the model bundle. The message names the URI.',
+    ModelLoaded: 'At least one scorer pod has loaded the model bundle and, if spec.sha256 is set, verified its digest.',
+    ModelNotLoaded: 'No scorer pod has loaded the model bundle yet.',
+    DeploymentPending: 'The scorer Deployment has not been created yet.',
+    ScaledToZero: 'spec.replicas is 0, so no pod loads the model.',
   },
 } as const satisfies Record<ConditionType, Record<string, string>>;
 

@@ -2,6 +2,7 @@ import Type from 'typebox';
 import type { Static } from 'typebox';
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 
+import { PLACEHOLDER_NAMES } from '../../../scorer/src/experiments/template.ts';
 import { AuthSpec, Conditions, IngressSpec, Replicas, ResourceRequirements, riskBandThresholds } from './common.ts';
 import { AGE_COLUMN, API_VERSION, KINDS, READY_COLUMN, URL_COLUMN } from './meta.ts';
 import type { PrinterColumn } from './meta.ts';
@@ -23,6 +24,20 @@ export const NUDGE_EXPERIMENT_MAX_NAME_LENGTH = 63 - '-nudge-canary'.length;
 
 export const MAX_VARIANTS = 10;
 
+/** Maximum length of a nudge message, the scorer's limit. */
+const MAX_MESSAGE_LENGTH = 1000;
+
+const PLACEHOLDER_LIST = PLACEHOLDER_NAMES.map((name) => `{{${name}}}`).join(', ');
+
+/**
+ * A message as the scorer's template parser accepts it, written without lookaround for
+ * RE2: any character but "{", a known placeholder (after at most one literal "{"), or a
+ * single "{" that is not followed by another. One `matches` keeps the CEL cost low.
+ * NOTE: a stray "}}" outside a placeholder passes this rule; the operator's check of
+ * the whole scorer configuration reports it.
+ */
+const MESSAGE_TEMPLATE_PATTERN = `^([^{]|\\{?\\{\\{\\s*(${PLACEHOLDER_NAMES.join('|')})\\s*\\}\\}|\\{[^{]|\\{$)*$`;
+
 export const Nudge = Type.Object(
   {
     action: Type.String({
@@ -35,9 +50,19 @@ export const Nudge = Type.Object(
       description: 'Channel through which the application delivers the nudge.',
     }),
     message: Type.String({
-      description: 'Message template that the application shows or sends to the customer.',
+      description:
+        'Message template that the application shows or sends to the customer. The scorer fills in the placeholders ' +
+        `${PLACEHOLDER_LIST}; any other text is literal, and "{{" must start a placeholder.`,
       minLength: 1,
-      maxLength: 2000,
+      maxLength: MAX_MESSAGE_LENGTH,
+      'x-kubernetes-validations': [
+        {
+          rule: `self.matches(r'${MESSAGE_TEMPLATE_PATTERN}')`,
+          message:
+            `message must use only the placeholders ${PLACEHOLDER_LIST}, and "{{" must start one of them, ` +
+            'such as "Your churn risk is {{band}}"',
+        },
+      ],
     }),
   },
   { description: 'Retention nudge for customers of one churn-risk band.' },
@@ -58,7 +83,13 @@ export const Variant = Type.Object(
       description: 'Name of the variant, a DNS label such as discount-20. It is reported with every assignment and metric.',
       minLength: 1,
       maxLength: 63,
-      pattern: DNS_LABEL_PATTERN,
+      'x-kubernetes-validations': [
+        {
+          rule: `self.matches('${DNS_LABEL_PATTERN}')`,
+          message:
+            'variant names must be DNS labels: lowercase letters, digits and "-", starting and ending with a letter or digit, such as discount-20',
+        },
+      ],
     }),
     weight: Type.Integer({
       description: 'Percent of customers assigned to this variant. The weights of all variants sum to 100.',

@@ -40,9 +40,10 @@ function boundsText(node: JsonSchemaProps, low: string, high: string, unit: stri
   const maximum = node[high];
   if (minimum === undefined && maximum === undefined) return undefined;
   const lowSign = node.exclusiveMinimum === true && low === 'minimum' ? '>' : '≥';
+  const highSign = node.exclusiveMaximum === true && high === 'maximum' ? '<' : '≤';
   const parts: string[] = [];
   if (minimum !== undefined) parts.push(`${lowSign} ${String(minimum)}`);
-  if (maximum !== undefined) parts.push(`≤ ${String(maximum)}`);
+  if (maximum !== undefined) parts.push(`${highSign} ${String(maximum)}`);
   return `${unit}${parts.join(', ')}`;
 }
 

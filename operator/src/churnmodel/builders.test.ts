@@ -121,6 +121,7 @@ describe('desired children of a ChurnModel', () => {
 
   it.each([
     [{}, { 'nginx.ingress.kubernetes.io/limit-rps': '50', 'nginx.ingress.kubernetes.io/limit-burst-multiplier': '5', 'nginx.ingress.kubernetes.io/limit-connections': '20' }],
+    [{}, { 'nginx.ingress.kubernetes.io/proxy-body-size': '8m' }],
     [{ tls: { clusterIssuer: 'letsencrypt' } }, { 'cert-manager.io/cluster-issuer': 'letsencrypt' }],
     [
       { basicAuthSecretName: 'htpasswd' },
@@ -231,7 +232,7 @@ describe('desired children of a ChurnModel', () => {
 describe('scorer config of a ChurnModel', () => {
   it('renders the contract fields', () => {
     expect(parsedConfig(model({ sha256: 'a'.repeat(64) }))).toEqual({
-      server: { port: 8080, bodyLimitBytes: 1048576, maxBatchSize: 10000, shutdownGracePeriodSeconds: 25, trustedProxyHops: 1 },
+      server: { port: 8080, bodyLimitBytes: 8388608, maxBatchSize: 10000, shutdownGracePeriodSeconds: 25, trustedProxyHops: 1 },
       rateLimit: { enabled: true, limit: 250, windowSeconds: 1 },
       model: { name: 'telco', uri: 'https://models.example.com/telco/1.0.0/', sha256: 'a'.repeat(64), version: '1.0.0', unknownCategory: 'ignore' },
       riskBands: { medium: 0.3, high: 0.6 },

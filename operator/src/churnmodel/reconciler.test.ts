@@ -59,4 +59,22 @@ describe('ChurnModelReconciler.reportTransitions', () => {
 
     expect(recorded).toEqual([]);
   });
+
+  it('records a Normal Event when pods become unavailable', async () => {
+    const { reconciler, recorded } = reconcilerWithEvents();
+    const unavailable = [condition('Ready', 'False', 'ReplicasUnavailable'), condition('Degraded', 'False', 'AsExpected')];
+
+    await reconciler.reportTransitions(model(healthy), unavailable, [], logger);
+
+    expect(recorded.map(({ type, reason }) => ({ type, reason }))).toEqual([{ type: 'Normal', reason: 'ReplicasUnavailable' }]);
+  });
+
+  it('records no Event while a rolling update keeps Ready', async () => {
+    const { reconciler, recorded } = reconcilerWithEvents();
+    const rolling = [condition('Ready', 'True', 'ScorersReady'), condition('Progressing', 'True', 'RollingOut'), condition('Degraded', 'False', 'AsExpected')];
+
+    await reconciler.reportTransitions(model([...healthy, condition('Progressing', 'False', 'RolloutComplete')]), rolling, [], logger);
+
+    expect(recorded).toEqual([]);
+  });
 });

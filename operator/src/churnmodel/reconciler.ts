@@ -1,6 +1,7 @@
 // The ChurnModel reconciler. One pass reads as named steps: fetch the model from the
-// cache, choose the release the stable scorer serves, apply the children, let the
-// rollout step (when installed) drive a canary, then write the status.
+// cache, choose the release the stable scorer serves, apply the children, find out why
+// stalled pods are not available, let the rollout step (when installed) drive a canary,
+// then write the status.
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
@@ -14,11 +15,13 @@ import type { KubeClient } from '../runtime/kube-client.ts';
 import { CHURN_MODEL } from '../runtime/resources.ts';
 import { applyChildren } from '../workload/children.ts';
 import { deploymentState } from '../workload/deployment-state.ts';
+import { diagnoseStalledPods, earliestRequeue } from '../workload/pod-diagnosis.ts';
+import type { PodDiagnosis } from '../workload/pod-diagnosis.ts';
 import type { ModelRelease } from '../workload/scorer-config.ts';
 import { writeStatus } from '../workload/status-patch.ts';
 import type { ChurnModel, ChurnModelStatus } from '../workload/types.ts';
 import { churnModelUrl, desiredChildren, scorerName, specRelease } from './builders.ts';
-import { ConditionType, computeChurnModelStatus } from './status.ts';
+import { ConditionType, PENDING_READY_REASONS, computeChurnModelStatus } from './status.ts';
 
 /** What one pass knows about a model, handed from step to step. */
 export interface ChurnModelState {
@@ -73,11 +76,13 @@ export class ChurnModelReconciler implements Reconciler {
 
     state.deployment = await this.reconcileChildren(state, context.logger);
 
+    const pods = await this.diagnosePods(state, context.logger);
+
     const rollout = await this.reconcileRollout(state, context);
 
-    await this.updateStatus(state, rollout, context.logger);
+    await this.updateStatus(state, rollout, pods, context.logger);
 
-    return rollout?.requeueAfterMs === undefined ? undefined : { requeueAfterMs: rollout.requeueAfterMs };
+    return earliestRequeue(rollout?.requeueAfterMs, pods.requeueAfterMs);
   }
 
   /** Returns the cached model, or undefined when it is gone or being deleted (the garbage collector removes the children). */
@@ -97,17 +102,23 @@ export class ChurnModelReconciler implements Reconciler {
     return applyChildren(state.model, desired, this.#deps, logger);
   }
 
+  /** Finds out why the stable Deployment's pods are not available, once it has stalled. */
+  async diagnosePods(state: ChurnModelState, logger: Logger): Promise<PodDiagnosis> {
+    return diagnoseStalledPods(this.#deps.client, state.deployment, this.#deps.now?.() ?? new Date(), logger);
+  }
+
   async reconcileRollout(state: ChurnModelState, context: ReconcileContext): Promise<RolloutOutcome | undefined> {
     return this.#deps.rollout?.reconcile(state, context);
   }
 
-  async updateStatus(state: ChurnModelState, rollout: RolloutOutcome | undefined, logger: Logger): Promise<void> {
+  async updateStatus(state: ChurnModelState, rollout: RolloutOutcome | undefined, pods: PodDiagnosis, logger: Logger): Promise<void> {
     const { model } = state;
     const computed = computeChurnModelStatus(model, {
       deploymentName: scorerName(model),
       deployment: deploymentState(state.deployment),
       release: state.release,
       url: churnModelUrl(model),
+      podReason: pods.podReason,
     });
 
     const conditionInputs = overrideConditions(computed.conditions, rollout?.conditions ?? []);
@@ -134,8 +145,9 @@ export class ChurnModelReconciler implements Reconciler {
       const healthy = (to.type === ConditionType.Ready) === (to.status === 'True');
       // A new resource starts not ready; only its first success is worth an Event.
       if (transition.from === undefined && !healthy) continue;
+      const pending = to.type === ConditionType.Ready && PENDING_READY_REASONS.has(to.reason);
       await this.#deps.events.record(model, {
-        type: healthy ? 'Normal' : 'Warning',
+        type: healthy || pending ? 'Normal' : 'Warning',
         reason: to.reason,
         action: 'Reconcile',
         note: to.message,

@@ -18,13 +18,18 @@ function deployment(status: V1Deployment['status'], generation = 7): V1Deploymen
   return { metadata: { name: 'telco-scorer', generation }, spec: { replicas: 2, selector: {}, template: {} }, status };
 }
 
-function compute(current: V1Deployment | undefined) {
+function compute(current: V1Deployment | undefined, podReason?: string) {
   return computeChurnModelStatus(model, {
     deploymentName: 'telco-scorer',
     deployment: deploymentState(current),
     release,
     url: 'http://churn.example.com/',
+    podReason,
   });
+}
+
+function readyOf(conditions: { type: string; status: string; reason: string; message: string }[]) {
+  return conditions.find((condition) => condition.type === 'Ready');
 }
 
 const complete = { observedGeneration: 7, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 };
@@ -36,10 +41,20 @@ function byType(conditions: { type: string; status: string; reason: string }[]) 
 describe('ChurnModel status', () => {
   it.each([
     ['no deployment yet', undefined, { Ready: 'False/DeploymentPending', ModelLoaded: 'Unknown/DeploymentPending', Progressing: 'True/DeploymentPending', Degraded: 'False/AsExpected' }],
-    ['pods starting', deployment({ observedGeneration: 7, replicas: 2, updatedReplicas: 2 }), { Ready: 'False/RollingOut', ModelLoaded: 'False/ModelNotLoaded', Progressing: 'True/RollingOut', Degraded: 'False/AsExpected' }],
-    ['one pod ready', deployment({ observedGeneration: 7, replicas: 2, updatedReplicas: 2, readyReplicas: 1, availableReplicas: 1 }), { Ready: 'False/RollingOut', ModelLoaded: 'True/ModelLoaded', Progressing: 'True/RollingOut' }],
+    ['pods starting', deployment({ observedGeneration: 7, replicas: 2, updatedReplicas: 2 }), { Ready: 'False/ReplicasUnavailable', ModelLoaded: 'False/ModelNotLoaded', Progressing: 'True/RollingOut', Degraded: 'False/AsExpected' }],
+    ['one pod ready', deployment({ observedGeneration: 7, replicas: 2, updatedReplicas: 2, readyReplicas: 1, availableReplicas: 1 }), { Ready: 'False/ReplicasUnavailable', ModelLoaded: 'True/ModelLoaded', Progressing: 'True/RollingOut' }],
     ['rolled out', deployment(complete), { Ready: 'True/ScorersReady', ModelLoaded: 'True/ModelLoaded', Progressing: 'False/RolloutComplete', Degraded: 'False/AsExpected' }],
-    ['spec not yet observed', deployment({ ...complete, observedGeneration: 6 }), { Ready: 'False/RollingOut', Progressing: 'True/RollingOut' }],
+    ['spec not yet observed', deployment({ ...complete, observedGeneration: 6 }), { Ready: 'True/ScorersReady', Progressing: 'True/RollingOut' }],
+    [
+      'rolling update with the old pods serving',
+      deployment({ observedGeneration: 7, replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2 }),
+      { Ready: 'True/ScorersReady', ModelLoaded: 'True/ModelLoaded', Progressing: 'True/RollingOut', Degraded: 'False/AsExpected' },
+    ],
+    [
+      'scale-up below the desired replicas',
+      { ...deployment({ observedGeneration: 7, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 }), spec: { replicas: 3, selector: {}, template: {} } },
+      { Ready: 'False/ReplicasUnavailable', Progressing: 'True/RollingOut' },
+    ],
     [
       'progress deadline exceeded',
       deployment({ observedGeneration: 7, replicas: 2, updatedReplicas: 2, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'timed out' }] }),
@@ -84,5 +99,30 @@ describe('ChurnModel status', () => {
     expect(conditions.find((condition) => condition.type === 'Ready')?.message).toBe(
       '2 scorer pods serve model version 2.0.0 at http://churn.example.com/',
     );
+  });
+
+  it('stays Ready while a rolling update keeps every desired pod available', () => {
+    const rolling = deployment({ observedGeneration: 7, replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2 });
+    const ready = readyOf(compute(rolling).conditions);
+
+    expect(ready?.status).toBe('True');
+    expect(ready?.message).toBe(
+      '2 scorer pods serve at http://churn.example.com/ while Deployment telco-scorer rolls to model version 2.0.0 (1 of 2 pods updated)',
+    );
+  });
+
+  it('names the pod reason when pods are unavailable', () => {
+    const pending = deployment({ observedGeneration: 7, replicas: 2, updatedReplicas: 2 });
+    const reason = 'pod telco-scorer-abc: Unschedulable: persistentvolumeclaim "engagetrack-models" not found';
+    const ready = readyOf(compute(pending, reason).conditions);
+
+    expect(ready).toMatchObject({ status: 'False', reason: 'ReplicasUnavailable' });
+    expect(ready?.message).toBe(`Deployment telco-scorer has 0 of 2 pods available; ${reason}`);
+  });
+
+  it('omits the pod reason when none was found', () => {
+    const pending = deployment({ observedGeneration: 7, replicas: 2, updatedReplicas: 2 });
+
+    expect(readyOf(compute(pending).conditions)?.message).toBe('Deployment telco-scorer has 0 of 2 pods available');
   });
 });

@@ -5,7 +5,7 @@ import { scorerConditions } from '../workload/scorer-conditions.ts';
 import type { ScorerObservation } from '../workload/scorer-conditions.ts';
 import type { ChurnModel, ChurnModelStatus } from '../workload/types.ts';
 
-export { ConditionType, Reason } from '../workload/scorer-conditions.ts';
+export { ConditionType, PENDING_READY_REASONS, Reason } from '../workload/scorer-conditions.ts';
 
 /** Computes the status fields the stable reconcile owns; canary and history belong to the rollout. */
 export function computeChurnModelStatus(model: ChurnModel, observation: ScorerObservation): {

@@ -205,7 +205,7 @@ describe('NudgeExperiment status', () => {
   it('reports only Ready, Progressing and Degraded', () => {
     const { conditions, status } = computeNudgeExperimentStatus(experiment(), {
       deploymentName: 'retention-nudge',
-      deployment: { desired: 3, updated: 3, ready: 3, complete: true },
+      deployment: { desired: 3, updated: 3, ready: 3, available: 3, complete: true },
       release: { uri: 'u', version: '1.0.0' },
       url: 'http://nudge.example.com/',
     });

@@ -6,7 +6,7 @@ import type { V1ConfigMap, V1Deployment, V1Ingress, V1Service } from '@kubernete
 import { DEFAULT_SCORER_IMAGE } from '../workload/defaults.ts';
 import { experimentApiRoutes } from '../workload/ingress-routes.ts';
 import { configHash, renderScorerConfig } from '../workload/scorer-config.ts';
-import type { ModelRelease } from '../workload/scorer-config.ts';
+import type { ExperimentConfigInput, ModelRelease } from '../workload/scorer-config.ts';
 import type { ChurnModel, NudgeExperiment } from '../workload/types.ts';
 import {
   buildConfigMap,
@@ -68,14 +68,19 @@ export function renderNudgeExperimentConfig(experiment: NudgeExperiment, source:
     ingress: experiment.spec.ingress,
     auth: experiment.spec.auth,
     audit: experiment.spec.audit,
-    experiment: {
-      name: experiment.metadata?.name ?? '',
-      salt: experiment.spec.assignment.salt,
-      paused: experiment.spec.paused ?? false,
-      riskBands: experiment.spec.riskBands,
-      variants: experiment.spec.variants,
-    },
+    experiment: experimentConfigInput(experiment),
   });
+}
+
+/** The experiment's own part of the scorer configuration, which does not depend on the model. */
+export function experimentConfigInput(experiment: NudgeExperiment): ExperimentConfigInput {
+  return {
+    name: experiment.metadata?.name ?? '',
+    salt: experiment.spec.assignment.salt,
+    paused: experiment.spec.paused ?? false,
+    riskBands: experiment.spec.riskBands,
+    variants: experiment.spec.variants,
+  };
 }
 
 export function desiredConfigMap(experiment: NudgeExperiment, source: ExperimentModel, options: NudgeExperimentBuildOptions = {}): V1ConfigMap {

@@ -1,6 +1,7 @@
-// The NudgeExperiment reconciler: fetch the experiment, check its variant layout, resolve
-// the release of the model it references, apply the children, write the status. ChurnModel changes enqueue the
-// experiments that reference the model (see the modelRef index in the manager).
+// The NudgeExperiment reconciler: fetch the experiment, check its configuration the way
+// the scorer does, resolve the release of the model it references, apply the children,
+// write the status. ChurnModel changes enqueue the experiments that reference the model
+// (see the modelRef index in the manager).
 import type { Logger } from 'pino';
 
 import type { Applier } from '../runtime/apply.ts';
@@ -13,16 +14,30 @@ import type { KubeClient } from '../runtime/kube-client.ts';
 import { NUDGE_EXPERIMENT } from '../runtime/resources.ts';
 import { applyChildren } from '../workload/children.ts';
 import { deploymentState } from '../workload/deployment-state.ts';
+import { diagnoseStalledPods, earliestRequeue } from '../workload/pod-diagnosis.ts';
 import { writeStatus } from '../workload/status-patch.ts';
 import type { NudgeExperiment, NudgeExperimentStatus } from '../workload/types.ts';
 import { desiredChildren, nudgeExperimentUrl, scorerName } from './builders.ts';
 import type { ExperimentModel } from './builders.ts';
 import { resolveModelRelease } from './model-release.ts';
-import { ConditionType, Reason, computeNudgeExperimentStatus, invalidLayoutConditions, waitingForModelConditions } from './status.ts';
+import { experimentConfigProblem } from './experiment-config.ts';
+import {
+  ConditionType,
+  PENDING_READY_REASONS,
+  Reason,
+  computeNudgeExperimentStatus,
+  invalidConfigConditions,
+  invalidLayoutConditions,
+  waitingForModelConditions,
+} from './status.ts';
 import { variantLayoutProblem } from './variant-layout.ts';
 
 /** Ready reasons that get an Event even on a new experiment, because only a spec change fixes them. */
-const USER_ACTION_REASONS: ReadonlySet<string> = new Set([Reason.ModelNotFound, Reason.InvalidVariantLayout]);
+const USER_ACTION_REASONS: ReadonlySet<string> = new Set([
+  Reason.ModelNotFound,
+  Reason.InvalidVariantLayout,
+  Reason.InvalidExperimentConfig,
+]);
 
 /** Index of experiments by the `namespace/name` of the ChurnModel they reference. */
 export const MODEL_REF_INDEX = 'modelRef';
@@ -52,11 +67,11 @@ export class NudgeExperimentReconciler implements Reconciler {
     const experiment = this.fetch(request);
     if (!experiment) return;
 
-    const layoutProblem = variantLayoutProblem(experiment);
-    if (layoutProblem !== undefined) {
+    const invalid = this.checkConfig(experiment);
+    if (invalid !== undefined) {
       // The scorer would exit at start-up, so the children keep their last valid
       // configuration. A spec change enqueues the experiment again.
-      await this.updateStatus(experiment, {}, invalidLayoutConditions(experiment, layoutProblem), context.logger);
+      await this.updateStatus(experiment, {}, invalid, context.logger);
       return;
     }
 
@@ -69,19 +84,37 @@ export class NudgeExperimentReconciler implements Reconciler {
 
     const deployment = await this.reconcileChildren(experiment, resolution.source, context.logger);
 
+    const pods = await diagnoseStalledPods(this.#deps.client, deployment, this.#deps.now?.() ?? new Date(), context.logger);
+
     const computed = computeNudgeExperimentStatus(experiment, {
       deploymentName: scorerName(experiment),
       deployment: deploymentState(deployment),
       release: resolution.source.release,
       url: nudgeExperimentUrl(experiment, resolution.source),
+      podReason: pods.podReason,
     });
     await this.updateStatus(experiment, computed.status, computed.conditions, context.logger);
+
+    return earliestRequeue(pods.requeueAfterMs);
   }
 
   fetch(request: ReconcileRequest): NudgeExperiment | undefined {
     const experiment = this.#deps.caches.nudgeExperiments.get(request.namespace, request.name);
     if (!experiment || experiment.metadata?.deletionTimestamp) return undefined;
     return experiment;
+  }
+
+  /**
+   * Returns the halted conditions when the scorer would reject the experiment. The layout
+   * check comes first, because its message names the largest weight that fits.
+   */
+  checkConfig(experiment: NudgeExperiment): ConditionInput[] | undefined {
+    const layoutProblem = variantLayoutProblem(experiment);
+    if (layoutProblem !== undefined) return invalidLayoutConditions(experiment, layoutProblem);
+
+    const configProblem = experimentConfigProblem(experiment);
+    if (configProblem !== undefined) return invalidConfigConditions(experiment, configProblem);
+    return undefined;
   }
 
   resolveModel(experiment: NudgeExperiment): { source: ExperimentModel } | { waiting: { reason: string; message: string } } {
@@ -117,7 +150,13 @@ export class NudgeExperimentReconciler implements Reconciler {
       const healthy = to.status === 'True';
       // A new experiment starts not ready; only causes that need the user's action are worth an Event then.
       if (transition.from === undefined && !healthy && !USER_ACTION_REASONS.has(to.reason)) continue;
-      await this.#deps.events.record(experiment, { type: healthy ? 'Normal' : 'Warning', reason: to.reason, action: 'Reconcile', note: to.message });
+      const pending = PENDING_READY_REASONS.has(to.reason);
+      await this.#deps.events.record(experiment, {
+        type: healthy || pending ? 'Normal' : 'Warning',
+        reason: to.reason,
+        action: 'Reconcile',
+        note: to.message,
+      });
     }
   }
 }

@@ -5,7 +5,7 @@ import { ConditionType, Reason, scorerConditions } from '../workload/scorer-cond
 import type { ScorerObservation } from '../workload/scorer-conditions.ts';
 import type { NudgeExperiment, NudgeExperimentStatus } from '../workload/types.ts';
 
-export { ConditionType, Reason } from '../workload/scorer-conditions.ts';
+export { ConditionType, PENDING_READY_REASONS, Reason } from '../workload/scorer-conditions.ts';
 
 /** The condition types an experiment reports; ModelLoaded still counts towards Ready. */
 const EXPERIMENT_CONDITIONS: readonly string[] = [ConditionType.Ready, ConditionType.Progressing, ConditionType.Degraded];
@@ -37,6 +37,11 @@ export function waitingForModelConditions(
 /** Conditions of an experiment whose variant weights the scorer would reject. */
 export function invalidLayoutConditions(experiment: NudgeExperiment, message: string): ConditionInput[] {
   return haltedConditions(experiment, { reason: Reason.InvalidVariantLayout, message });
+}
+
+/** Conditions of an experiment whose configuration the scorer would reject at start-up for another reason than its layout. */
+export function invalidConfigConditions(experiment: NudgeExperiment, message: string): ConditionInput[] {
+  return haltedConditions(experiment, { reason: Reason.InvalidExperimentConfig, message });
 }
 
 /** Ready=False, Progressing=False and Degraded=True, all for one cause that leaves the children as they are. */

@@ -1,7 +1,8 @@
 import type { CoreV1Event, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 
-import { observeDeployment, podReason } from './observe.ts';
+import { podReason } from '../workload/pod-diagnosis.ts';
+import { observeDeployment } from './observe.ts';
 
 function deployment(status: V1Deployment['status'], annotations: Record<string, string> = {}): V1Deployment {
   return {

@@ -2,7 +2,7 @@
 // Deployments, runs the canary analysis when one is due, lets the pure state machine
 // decide, applies or deletes the canary children, records Events, and returns the
 // status fields it owns.
-import type { CoreV1Event, KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
 import type { ChurnModelState, RolloutOutcome, RolloutStep } from '../churnmodel/reconciler.ts';
@@ -11,10 +11,11 @@ import type { Caches } from '../runtime/caches.ts';
 import type { ReconcileContext } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import type { KubeClient } from '../runtime/kube-client.ts';
-import { isPermitted } from '../runtime/permissions.ts';
 import { CONFIG_MAP, DEPLOYMENT, INGRESS, SERVICE } from '../runtime/resources.ts';
 import type { ResourceType } from '../runtime/resources.ts';
 import type { Store } from '../runtime/store.ts';
+import { listPodDetails } from '../workload/pod-diagnosis.ts';
+import type { PodDetails } from '../workload/pod-diagnosis.ts';
 import type { ModelRelease } from '../workload/scorer-config.ts';
 import type { ChurnModel, ChurnModelStatus } from '../workload/types.ts';
 import { analyzeCanary } from './analysis.ts';
@@ -23,17 +24,11 @@ import { desiredCanaryChildren, releaseOf } from './canary.ts';
 import { DEGRADED, PROGRESSING } from './conditions.ts';
 import { canaryIngressName, canaryScorerName, stableDeploymentName } from './names.ts';
 import { observeDeployment } from './observe.ts';
-import type { PodDetails } from './observe.ts';
 import { ROLLED_BACK_EVENT, decideRollout, planAnalysis } from './state.ts';
 import type { RolloutDecision, RolloutInput } from './state.ts';
 import { rolloutSettings } from './settings.ts';
 import { sameTarget } from './targets.ts';
 import type { AnalysisVerdict, Condition, RolloutModel } from './types.ts';
-
-const POD: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods' };
-const CORE_EVENT: ResourceType = { apiVersion: 'v1', kind: 'Event', plural: 'events' };
-/** Field selector of the core Events that can explain a pod that is not ready. */
-export const POD_WARNING_EVENTS = 'involvedObject.kind=Pod,type=Warning';
 
 /** After a decision that changed the stable version, the stable children are applied this soon. */
 const STABLE_CHANGE_REQUEUE_MS = 500;
@@ -115,28 +110,18 @@ export class CanaryRollout implements RolloutStep {
 
   /**
    * Lists the canary pods and the namespace's Warning Events about pods while the canary
-   * is not rolled out, to name why its pods are not ready. Skipped when the operator's
-   * RBAC does not allow it; the Deployment's own conditions still give a reason then.
+   * is not rolled out, to name why its pods are not ready.
    */
   async #canaryPodDetails(model: ChurnModel, logger: Logger): Promise<PodDetails | undefined> {
     const namespace = model.metadata?.namespace ?? '';
     const name = model.metadata?.name ?? '';
     const canary = observeDeployment(this.#deps.caches.deployments.get(namespace, canaryScorerName(name)));
-    if (canary === undefined || canary.rolledOut || !isPermitted(POD, 'list') || !isPermitted(CORE_EVENT, 'list')) {
+    if (canary === undefined || canary.rolledOut) {
       return undefined;
     }
 
     const selector = `app.kubernetes.io/instance=${name},engagetrack.io/track=canary`;
-    try {
-      const [pods, events] = await Promise.all([
-        this.#deps.client.list<V1Pod>(POD, { namespace, labelSelector: selector }),
-        this.#deps.client.list<CoreV1Event>(CORE_EVENT, { namespace, fieldSelector: POD_WARNING_EVENTS }),
-      ]);
-      return { pods: pods.items, events: events.items };
-    } catch (err) {
-      logger.warn({ err }, 'Listing canary pods failed; the rollout reports the Deployment status only');
-      return undefined;
-    }
+    return listPodDetails(this.#deps.client, namespace, selector, logger);
   }
 
   async #applyCanary(model: ChurnModel, decision: RolloutDecision, logger: Logger): Promise<void> {

@@ -35,8 +35,8 @@ export interface ChildrenDeps {
 
 /**
  * Applies every child that differs from the cache. The Deployment waits for its ConfigMap,
- * so new pods find their config; Service, NetworkPolicy and Ingress are independent and
- * are applied beside that pair, so a new resource costs two round trips, not five.
+ * so new pods find their config. Service, NetworkPolicy and Ingress are applied beside
+ * that pair, so a new resource costs two round trips instead of five.
  */
 export async function applyChildren(
   owner: KubernetesObject,

@@ -3,6 +3,12 @@
 import type { IngressSpec, RateLimitSpec, ResourceRequirements } from './types.ts';
 
 export const SCORER_PORT = 8080;
+
+/**
+ * Largest request body in bytes that the scorer and the Ingress accept: 8 MiB, room for
+ * a full batch of 10,000 rows of about 500 bytes each. NGINX's own default is 1 MiB.
+ */
+export const SCORER_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_SCORER_IMAGE = 'ghcr.io/engagetrack/scorer:0.1.0';
 export const CONFIG_MOUNT_PATH = '/etc/engagetrack';
 export const MODEL_MOUNT_PATH = '/models';

@@ -9,6 +9,8 @@ export interface DeploymentState {
   updated: number;
   /** Pods that pass their readiness probe, of any template. */
   ready: number;
+  /** Pods that have been ready for the Deployment's minReadySeconds, of any template. */
+  available: number;
   /** True when every pod runs the current template and is available, and no old pod is left. */
   complete: boolean;
   /** Set when the Deployment controller reports a failure (progress deadline, replica failure). */
@@ -28,6 +30,7 @@ export function deploymentState(deployment: V1Deployment | undefined): Deploymen
     desired,
     updated,
     ready: status.readyReplicas ?? 0,
+    available,
     complete: observed && updated === desired && total === desired && available === desired,
     failure: deploymentFailure(deployment),
   };

@@ -14,6 +14,7 @@ export const ConditionType = {
 export const Reason = {
   ScorersReady: 'ScorersReady',
   DeploymentPending: 'DeploymentPending',
+  ReplicasUnavailable: 'ReplicasUnavailable',
   RollingOut: 'RollingOut',
   RolloutComplete: 'RolloutComplete',
   AsExpected: 'AsExpected',
@@ -25,13 +26,23 @@ export const Reason = {
   ModelNotFound: 'ModelNotFound',
   ModelNotPromoted: 'ModelNotPromoted',
   InvalidVariantLayout: 'InvalidVariantLayout',
+  InvalidExperimentConfig: 'InvalidExperimentConfig',
 } as const;
+
+/**
+ * Ready=False reasons of scorer pods that are still on their way, such as a scale-up. A
+ * transition to them gets a Normal Event: a Deployment that stays stuck turns Degraded
+ * (ProgressDeadlineExceeded), which gets the Warning.
+ */
+export const PENDING_READY_REASONS: ReadonlySet<string> = new Set([Reason.DeploymentPending, Reason.ReplicasUnavailable]);
 
 export interface ScorerObservation {
   deploymentName: string;
   deployment: DeploymentState | undefined;
   release: ModelRelease;
   url: string;
+  /** Why the Deployment's pods are not ready, as found on the pods and their Warning Events. */
+  podReason?: string;
 }
 
 export type Component = Omit<ConditionInput, 'observedGeneration'>;
@@ -102,23 +113,46 @@ function degraded(deployment: DeploymentState, name: string): Component {
   return { type: ConditionType.Degraded, status: 'False', reason: Reason.AsExpected, message: 'No failure observed' };
 }
 
-/** Ready is True only when the model is loaded, nothing is rolling out and nothing is degraded. */
+/**
+ * Ready is True while every desired pod is available and has loaded a model, and nothing
+ * is degraded. A rolling update keeps Ready True: the Deployment removes no pod before its
+ * replacement is available (maxUnavailable 0), so the old pods serve until then, and
+ * Progressing reports the update.
+ */
 function readyCondition(components: Component[], observation: ScorerObservation): Component {
   const byType = new Map(components.map((condition) => [condition.type, condition]));
   const degradedCondition = byType.get(ConditionType.Degraded);
   const progressingCondition = byType.get(ConditionType.Progressing);
   const loaded = byType.get(ConditionType.ModelLoaded);
+  const { deployment } = observation;
 
   if (degradedCondition?.status === 'True') return notReady(degradedCondition);
   if (loaded?.reason === Reason.ScaledToZero) return notReady(loaded);
-  if (progressingCondition?.status === 'True') return notReady(progressingCondition);
-  if (loaded?.status !== 'True') return notReady(loaded ?? progressingCondition!);
+  if (deployment === undefined) return notReady(progressingCondition!);
+  if (deployment.available < deployment.desired) return replicasUnavailable(deployment, observation);
+  if (loaded?.status !== 'True') return notReady(loaded!);
+  return { type: ConditionType.Ready, status: 'True', reason: Reason.ScorersReady, message: servingMessage(deployment, observation) };
+}
+
+function replicasUnavailable(deployment: DeploymentState, observation: ScorerObservation): Component {
+  const detail = observation.podReason === undefined ? '' : `; ${observation.podReason}`;
   return {
     type: ConditionType.Ready,
-    status: 'True',
-    reason: Reason.ScorersReady,
-    message: `${observation.deployment?.ready} scorer pods serve model version ${observation.release.version} at ${observation.url}`,
+    status: 'False',
+    reason: Reason.ReplicasUnavailable,
+    message: `Deployment ${observation.deploymentName} has ${deployment.available} of ${deployment.desired} pods available${detail}`,
   };
+}
+
+function servingMessage(deployment: DeploymentState, observation: ScorerObservation): string {
+  if (deployment.complete) {
+    return `${deployment.ready} scorer pods serve model version ${observation.release.version} at ${observation.url}`;
+  }
+  // Old and new pods both serve while the Deployment rolls, so no single version is named as served.
+  return (
+    `${deployment.available} scorer pods serve at ${observation.url} while Deployment ${observation.deploymentName} ` +
+    `rolls to model version ${observation.release.version} (${deployment.updated} of ${deployment.desired} pods updated)`
+  );
 }
 
 function notReady(cause: Component): Component {

@@ -10,6 +10,7 @@ import {
   AUDIT_KEY_MOUNT_PATH,
   DEFAULT_API_KEY_NAME,
   DEFAULT_AUDIT_KEY_NAME,
+  SCORER_BODY_LIMIT_BYTES,
   SCORER_PORT,
   ingressDefaults,
 } from './defaults.ts';
@@ -53,7 +54,7 @@ export function scorerConfig(input: ScorerConfigInput): Record<string, unknown> 
   const config: Record<string, unknown> = {
     server: {
       port: SCORER_PORT,
-      bodyLimitBytes: 1_048_576,
+      bodyLimitBytes: SCORER_BODY_LIMIT_BYTES,
       maxBatchSize: 10_000,
       shutdownGracePeriodSeconds: 25,
       // Behind the ingress controller the client address is the last X-Forwarded-For hop.
@@ -115,7 +116,8 @@ function modelSection(input: ScorerConfigInput): Record<string, unknown> {
   return model;
 }
 
-function experimentSection(experiment: ExperimentConfigInput): Record<string, unknown> {
+/** Builds the `experiment` section that the scorer parses with parseExperimentConfig. */
+export function experimentSection(experiment: ExperimentConfigInput): Record<string, unknown> {
   const section: Record<string, unknown> = { name: experiment.name, salt: experiment.salt, paused: experiment.paused };
   if (experiment.riskBands) section['riskBands'] = experiment.riskBands;
   section['variants'] = experiment.variants.map(variantSection);

@@ -24,7 +24,7 @@ import {
   SCORER_PORT,
   ingressDefaults,
 } from './defaults.ts';
-import type { ResolvedIngress } from './defaults.ts';
+import { SCORER_BODY_LIMIT_BYTES, type ResolvedIngress } from './defaults.ts';
 import {
   CONFIG_HASH_ANNOTATION,
   commonLabels,
@@ -242,6 +242,7 @@ function ingressAnnotations(ingress: ResolvedIngress): Record<string, string> {
     'nginx.ingress.kubernetes.io/limit-rps': String(ingress.rateLimit.requestsPerSecond),
     'nginx.ingress.kubernetes.io/limit-burst-multiplier': String(ingress.rateLimit.burstMultiplier),
     'nginx.ingress.kubernetes.io/limit-connections': String(ingress.rateLimit.connections),
+    'nginx.ingress.kubernetes.io/proxy-body-size': `${SCORER_BODY_LIMIT_BYTES / (1024 * 1024)}m`,
   };
   if (ingress.tls?.clusterIssuer) annotations['cert-manager.io/cluster-issuer'] = ingress.tls.clusterIssuer;
   if (ingress.basicAuthSecretName) {
