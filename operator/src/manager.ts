@@ -32,6 +32,8 @@ export interface ManagerOptions {
   namespace?: string;
   workers: number;
   healthPort: number;
+  /** IP address of the health server; all IPv4 interfaces (0.0.0.0) when undefined. */
+  healthBindAddress?: string;
   image: string;
   leaderElection?: { namespace: string; leaseName: string; identity: string };
   rollout?: RolloutStep;
@@ -44,6 +46,7 @@ export class Manager {
   readonly caches: Caches;
   readonly churnModels: Controller;
   readonly nudgeExperiments: Controller;
+  readonly events: EventRecorder;
   readonly #options: ManagerOptions;
   readonly #logger: Logger;
   #healthServer: Server | undefined;
@@ -60,11 +63,12 @@ export class Manager {
     this.caches = cachesOf(this.informers);
     this.caches.nudgeExperiments.addIndex(MODEL_REF_INDEX, modelRefIndex);
 
+    this.events = new EventRecorder(this.client, this.#logger);
     const deps = {
       client: this.client,
       applier: new Applier(this.client),
       caches: this.caches,
-      events: new EventRecorder(this.client, this.#logger),
+      events: this.events,
       image: options.image,
     };
     const common = { workers: options.workers, logger: this.#logger, metrics: this.metrics };
@@ -91,10 +95,11 @@ export class Manager {
   async start(): Promise<void> {
     this.#healthServer = await startHealthServer({
       port: this.#options.healthPort,
+      host: this.#options.healthBindAddress,
       registry: this.metrics.registry,
       isReady: () => this.hasSynced(),
     });
-    this.#logger.info({ port: this.#options.healthPort, namespace: this.#options.namespace ?? '(all)' }, 'Starting manager');
+    this.#logger.info({ port: this.#options.healthPort, bindAddress: this.#options.healthBindAddress ?? '0.0.0.0', namespace: this.#options.namespace ?? '(all)' }, 'Starting manager');
 
     for (const informer of allInformers(this.informers)) informer.start();
     await Promise.all(allInformers(this.informers).map((informer) => informer.waitForSync()));
@@ -133,6 +138,7 @@ export class Manager {
     this.#stopLeading.abort();
     await this.#leading;
     await Promise.all([this.churnModels.shutDown(), this.nudgeExperiments.shutDown()]);
+    await this.events.flush();
     await Promise.all(allInformers(this.informers).map((informer) => informer.stop()));
     await new Promise<void>((resolve) => (this.#healthServer ? this.#healthServer.close(() => resolve()) : resolve()));
     this.#logger.info('Stopped manager');

@@ -65,7 +65,16 @@ export async function startOperator(options: OperatorProcessOptions): Promise<Op
   const logFile = join(logDir, 'operator.log');
   const kubeconfigPath =
     (options.identity ?? 'service-account') === 'service-account' ? await serviceAccountKubeconfig(options.kubeconfigPath) : options.kubeconfigPath;
-  const args = [options.entryPoint ?? operatorEntryPoint, '--kubeconfig', kubeconfigPath, '--health-port', String(healthPort)];
+  const args = [
+    options.entryPoint ?? operatorEntryPoint,
+    '--kubeconfig',
+    kubeconfigPath,
+    '--health-port',
+    String(healthPort),
+    // Tests reach the health server on the loopback address only, so it listens on nothing else.
+    '--health-bind-address',
+    '127.0.0.1',
+  ];
   if (options.namespace) args.push('--namespace', options.namespace);
   if (options.workers) args.push('--workers', String(options.workers));
   args.push(...(options.extraArgs ?? []));

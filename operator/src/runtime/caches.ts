@@ -23,6 +23,7 @@ import {
   NETWORK_POLICY,
   NUDGE_EXPERIMENT,
   SERVICE,
+  customResourceDefinitionName,
 } from './resources.ts';
 import type { ResourceType } from './resources.ts';
 import type { Store } from './store.ts';
@@ -70,6 +71,7 @@ export function createInformers(client: KubeClient, logger: Logger, namespace?: 
   const make = <T extends KubernetesObject>(type: ResourceType, labelSelector?: string) =>
     new Informer<T>(listWatchSource<T>(client, type, { namespace, labelSelector }), {
       logger: logger.child({ informer: type.kind }),
+      customResourceDefinition: customResourceDefinitionName(type),
     });
 
   return {

@@ -25,7 +25,12 @@ export interface EventDetails {
 /** Events waiting beyond this many are dropped (and counted in the log), so a burst cannot grow memory without bound. */
 const MAX_PENDING_EVENTS = 1000;
 
-type EventObject = Record<string, unknown> & { metadata: { name: string; namespace: string } };
+/** The events.k8s.io/v1 Event as sent; the fields the sender logs are typed. */
+type EventObject = Record<string, unknown> & {
+  metadata: { name: string; namespace: string };
+  regarding: Record<string, unknown> & { name: string };
+  reason: string;
+};
 
 /**
  * Posts Events in the background, one request at a time, so a reconcile never waits for
@@ -63,11 +68,11 @@ export class EventRecorder {
 
   async #sendPending(): Promise<void> {
     for (let event = this.#pending.shift(); event !== undefined; event = this.#pending.shift()) {
-      const { namespace, name } = event.metadata;
+      const { namespace } = event.metadata;
       try {
         await this.#client.create(EVENT, namespace, event);
       } catch (err) {
-        this.#logger.warn({ err, namespace, name, reason: event['reason'] }, 'Recording an event failed');
+        this.#logger.warn({ err, namespace, name: event.regarding.name, reason: event.reason }, 'Recording an event failed');
       }
     }
     if (this.#dropped > 0) {

@@ -19,13 +19,14 @@ class FakeSource implements ListWatchSource<KubernetesObject> {
   lists: ObjectList<KubernetesObject>[] = [];
   listCalls = 0;
   listFailures = 0;
+  listError: unknown = new ApiError('connection refused', { code: 0, reason: 'ConnectionFailed' });
   sessions: Session[] = [];
 
   async list(): Promise<ObjectList<KubernetesObject>> {
     this.listCalls += 1;
     if (this.listFailures > 0) {
       this.listFailures -= 1;
-      throw new ApiError('connection refused', { code: 0, reason: 'ConnectionFailed' });
+      throw this.listError;
     }
     return this.lists.shift() ?? { items: [], resourceVersion: '1' };
   }
@@ -177,6 +178,52 @@ describe('Informer', () => {
     expect(source.listCalls).toBe(3);
     expect(sleeps).toEqual([100, 200]);
     expect(informer.hasSynced()).toBe(true);
+    await informer.stop();
+  });
+
+  it('names a missing CustomResourceDefinition once per retry', async () => {
+    const source = new FakeSource();
+    source.listFailures = 2;
+    source.listError = new ApiError('GET /apis/engagetrack.io/v1alpha1/churnmodels failed with HTTP 404', { code: 404, reason: 'NotFound' });
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const informer = new Informer(source, {
+      logger,
+      initialBackoffMs: 100,
+      maxBackoffMs: 400,
+      sleep: async () => undefined,
+      customResourceDefinition: 'churnmodels.engagetrack.io',
+    });
+
+    informer.start();
+    await flush();
+
+    expect(lines.map((line) => line['msg'])).toEqual([
+      'CustomResourceDefinition churnmodels.engagetrack.io is not installed; install it with kubectl apply --server-side -k crds/',
+      'CustomResourceDefinition churnmodels.engagetrack.io is not installed; install it with kubectl apply --server-side -k crds/',
+    ]);
+    expect(lines[0]).toMatchObject({ level: 40, customResourceDefinition: 'churnmodels.engagetrack.io', failures: 1, retryInMs: 100 });
+    expect(lines[1]).toMatchObject({ failures: 2, retryInMs: 200 });
+    expect(lines.some((line) => 'err' in line)).toBe(false);
+    // The CRD appeared: the third list succeeds and the cache syncs.
+    expect(informer.hasSynced()).toBe(true);
+    await informer.stop();
+  });
+
+  it('logs other list failures with the error', async () => {
+    const source = new FakeSource();
+    source.listFailures = 1;
+    source.listError = new ApiError('GET /api/v1/configmaps failed with HTTP 404', { code: 404, reason: 'NotFound' });
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const informer = new Informer(source, { logger, initialBackoffMs: 100, sleep: async () => undefined });
+
+    informer.start();
+    await flush();
+
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ msg: 'List failed, retrying', failures: 1 });
+    expect(lines[0]?.['err']).toBeDefined();
     await informer.stop();
   });
 

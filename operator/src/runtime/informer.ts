@@ -5,7 +5,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
-import { ApiError } from './errors.ts';
+import { ApiError, isNotFound } from './errors.ts';
 import type { ObjectList, WatchEventType, WatchHandle } from './kube-client.ts';
 import { Store } from './store.ts';
 
@@ -32,6 +32,8 @@ export interface InformerOptions {
   maxBackoffMs?: number;
   /** Injectable for tests with fake timers. */
   sleep?: (ms: number) => Promise<void>;
+  /** Name of the CustomResourceDefinition of a custom type, such as churnmodels.engagetrack.io, named when a list returns 404. */
+  customResourceDefinition?: string;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -44,6 +46,7 @@ export class Informer<T extends KubernetesObject> {
   readonly #initialBackoffMs: number;
   readonly #maxBackoffMs: number;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #customResourceDefinition: string | undefined;
   #resourceVersion = '';
   #synced = false;
   #stopped = true;
@@ -58,6 +61,7 @@ export class Informer<T extends KubernetesObject> {
     this.#initialBackoffMs = options.initialBackoffMs ?? 500;
     this.#maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.#sleep = options.sleep ?? defaultSleep;
+    this.#customResourceDefinition = options.customResourceDefinition;
   }
 
   addEventHandler(handler: EventHandler<T>): void {
@@ -109,7 +113,7 @@ export class Informer<T extends KubernetesObject> {
       try {
         this.#replace(await this.#source.list());
       } catch (err) {
-        this.#logger.warn({ err, failures: this.#failures + 1 }, 'List failed, retrying');
+        this.#logListFailure(err);
         return true;
       }
     }
@@ -153,9 +157,30 @@ export class Informer<T extends KubernetesObject> {
     return true;
   }
 
+  /**
+   * Logs one line per failed list. A missing CRD is an expected state of a new cluster, so
+   * its line names the install command instead of carrying a stack trace. The informer
+   * keeps listing and syncs once the CRD exists.
+   */
+  #logListFailure(err: unknown): void {
+    const failures = this.#failures + 1;
+    const crd = this.#customResourceDefinition;
+    if (crd !== undefined && isNotFound(err)) {
+      this.#logger.warn(
+        { customResourceDefinition: crd, failures, retryInMs: this.#backoffMs(failures) },
+        `CustomResourceDefinition ${crd} is not installed; install it with kubectl apply --server-side -k crds/`,
+      );
+      return;
+    }
+    this.#logger.warn({ err, failures }, 'List failed, retrying');
+  }
+
+  #backoffMs(failures: number): number {
+    return Math.min(this.#initialBackoffMs * 2 ** (failures - 1), this.#maxBackoffMs);
+  }
+
   async #backoff(): Promise<void> {
-    const delay = Math.min(this.#initialBackoffMs * 2 ** (this.#failures - 1), this.#maxBackoffMs);
-    await this.#sleep(delay);
+    await this.#sleep(this.#backoffMs(this.#failures));
   }
 
   #onEvent(type: WatchEventType, raw: unknown): void {

@@ -5,7 +5,11 @@
 // Objects travel as plain JSON both ways, exactly as the watch stream delivers them, so
 // the informer caches and apply responses compare field by field. (The generated API
 // classes of @kubernetes/client-node deserialize into model classes with Date fields.)
-import { HttpMethod, PatchStrategy, RequestContext, Watch } from '@kubernetes/client-node';
+// Imported by their dist paths, not from the package index, which would load the whole
+// generated API (see client-node-subset.ts).
+import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
+import { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
+import { Watch } from '@kubernetes/client-node/dist/watch.js';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { fetch } from 'undici';
 import type { Dispatcher } from 'undici';
@@ -16,6 +20,9 @@ import type { ResourceType } from './resources.ts';
 import { collectionPath, objectPath } from './resources.ts';
 
 export const FIELD_MANAGER = 'engagetrack-operator';
+
+/** A request without a complete response after this long fails with reason Timeout. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Credentials are reloaded this often, so rotated service-account tokens are picked up. */
 const AUTH_TTL_MS = 60_000;
@@ -28,6 +35,8 @@ export interface ObjectList<T> {
 export interface ListOptions {
   namespace?: string;
   labelSelector?: string;
+  /** Server-side filter on the fields a type supports, such as `type=Warning` on core Events. */
+  fieldSelector?: string;
 }
 
 export interface WatchOptions extends ListOptions {
@@ -72,6 +81,7 @@ export class KubeClient {
     assertPermitted(type, 'list');
     const query = new URLSearchParams();
     if (options.labelSelector) query.set('labelSelector', options.labelSelector);
+    if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector);
     const body = (await this.request('GET', collectionPath(type, options.namespace), { query })) as {
       items?: T[];
       metadata?: { resourceVersion?: string };
@@ -101,6 +111,7 @@ export class KubeClient {
       allowWatchBookmarks: true,
     };
     if (options.labelSelector) query['labelSelector'] = options.labelSelector;
+    if (options.fieldSelector) query['fieldSelector'] = options.fieldSelector;
     const watch = new Watch(this.#kubeConfig);
     const controller = await watch.watch(
       collectionPath(type, options.namespace),
@@ -114,6 +125,8 @@ export class KubeClient {
   /** Server-side apply under the operator's field manager, taking over conflicting fields. */
   async apply<T extends KubernetesObject>(type: ResourceType, object: T): Promise<T> {
     const { namespace, name } = requireIdentity(object);
+    // The API server authorizes an apply that creates the object as `create` as well.
+    assertPermitted(type, 'create');
     assertPermitted(type, 'patch');
     const query = new URLSearchParams({ fieldManager: FIELD_MANAGER, force: 'true' });
     this.#notifyWrite('apply', type);
@@ -171,20 +184,27 @@ export class KubeClient {
     const headers: Record<string, string> = { ...auth.headers, accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
 
+    // A timer cleared when the request ends, rather than AbortSignal.timeout, whose signal
+    // and abort listeners stay reachable from its timer for the whole 30 s after each request.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new DOMException(`No response within ${REQUEST_TIMEOUT_MS} ms`, 'TimeoutError')), REQUEST_TIMEOUT_MS);
     let response;
+    let text: string;
     try {
       response = await fetch(url, {
         method,
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         dispatcher: auth.dispatcher,
-        signal: AbortSignal.timeout(30_000),
+        signal: timeout.signal,
       });
+      text = await response.text();
     } catch (err) {
       throw toApiError(err, `${method} ${path}`);
+    } finally {
+      clearTimeout(timer);
     }
 
-    const text = await response.text();
     if (!response.ok) {
       throw statusToApiError(response.status, text, `${method} ${path}`);
     }

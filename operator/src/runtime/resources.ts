@@ -9,6 +9,9 @@ export interface ResourceType {
   plural: string;
 }
 
+/** API group of the operator's own custom resources. */
+export const CUSTOM_RESOURCE_GROUP = 'engagetrack.io';
+
 export const CHURN_MODEL: ResourceType = { apiVersion: 'engagetrack.io/v1alpha1', kind: 'ChurnModel', plural: 'churnmodels' };
 export const NUDGE_EXPERIMENT: ResourceType = {
   apiVersion: 'engagetrack.io/v1alpha1',
@@ -40,6 +43,15 @@ export function collectionPath(type: ResourceType, namespace?: string): string {
 export function objectPath(type: ResourceType, namespace: string, name: string, subresource?: string): string {
   const path = `${collectionPath(type, namespace)}/${encodeURIComponent(name)}`;
   return subresource === undefined ? path : `${path}/${subresource}`;
+}
+
+/**
+ * Returns the name of the CustomResourceDefinition that serves `type`, such as
+ * churnmodels.engagetrack.io, or undefined for a built-in type.
+ */
+export function customResourceDefinitionName(type: ResourceType): string | undefined {
+  const group = type.apiVersion.split('/')[0];
+  return group === CUSTOM_RESOURCE_GROUP ? `${type.plural}.${group}` : undefined;
 }
 
 export function typeKey(type: ResourceType): string {
