@@ -1,50 +1,26 @@
 // Condition types and reasons the rollout writes, and the merge rule that keeps
 // lastTransitionTime stable while a condition's status does not change.
+import { ConditionType, DegradedReason, ProgressingReason } from '../api/conditions.ts';
 import type { Condition } from './types.ts';
 
-export const PROGRESSING = 'Progressing';
-export const DEGRADED = 'Degraded';
-
-/** Reasons of the Progressing condition. */
-export const ProgressingReason = {
-  /** The stable Deployment runs the wanted version on every replica. */
-  RolloutComplete: 'RolloutComplete',
-  /** The stable Deployment is rolling to a new version in place. */
-  RollingUpdate: 'RollingUpdate',
-  /** The canary Deployment exists but its pods are not ready, so it gets no requests yet. */
-  CanaryPending: 'CanaryPending',
-  /** The canary gets the share of requests of its current step. */
-  CanaryProgressing: 'CanaryProgressing',
-  /** The canary passed every step and the stable Deployment is rolling to its version. */
-  CanaryPromoting: 'CanaryPromoting',
-  /** spec.rollout.paused is true, so the rollout holds its current step. */
-  RolloutPaused: 'RolloutPaused',
-  /** The last canary was rolled back and its version is not retried until the spec changes. */
-  CanaryRolledBack: 'CanaryRolledBack',
-  /** A rolling update or a promotion did not finish within progressDeadlineSeconds. */
-  ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
-} as const;
+// The condition types and reasons are the API's own constants, which also document them.
+export const PROGRESSING = ConditionType.Progressing;
+export const DEGRADED = ConditionType.Degraded;
+export { DegradedReason, ProgressingReason };
 
 /** Reasons of a rollback. Each is used by the Degraded condition, the Event and the history entry. */
 export const RollbackReason = {
   /** The canary pods were not ready within progressDeadlineSeconds, or lost every ready pod. */
-  CanaryNotReady: 'CanaryNotReady',
+  CanaryNotReady: DegradedReason.CanaryNotReady,
   /** The canary's share of 5xx responses was above analysis.maxErrorRate. */
-  ErrorRateTooHigh: 'ErrorRateTooHigh',
+  ErrorRateTooHigh: DegradedReason.ErrorRateTooHigh,
   /** The canary's p99 request latency was above analysis.maxP99LatencySeconds. */
-  LatencyTooHigh: 'LatencyTooHigh',
+  LatencyTooHigh: DegradedReason.LatencyTooHigh,
   /** Analysis found no data (or Prometheus did not respond) more than inconclusiveLimit times. */
-  AnalysisInconclusive: 'AnalysisInconclusive',
+  AnalysisInconclusive: DegradedReason.AnalysisInconclusive,
 } as const;
 
 export type RollbackReasonValue = (typeof RollbackReason)[keyof typeof RollbackReason];
-
-/** Reasons of the Degraded condition besides the rollback reasons. */
-export const DegradedReason = {
-  /** No failed rollout is pending. */
-  AsExpected: 'AsExpected',
-  ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
-} as const;
 
 /** Reasons of the history entries besides the rollback reasons. */
 export const HistoryReason = {

@@ -1,32 +1,24 @@
 // Conditions of a scorer Deployment shared by both kinds: ModelLoaded, Progressing and
 // Degraded, and Ready rolled up from them.
+import {
+  ConditionType,
+  DegradedReason,
+  ModelLoadedReason,
+  ProgressingReason,
+  ReadyReason,
+} from '../api/conditions.ts';
 import type { ConditionInput } from '../runtime/conditions.ts';
 import type { DeploymentState } from './deployment-state.ts';
 import type { ModelRelease } from './scorer-config.ts';
 
-export const ConditionType = {
-  Ready: 'Ready',
-  Progressing: 'Progressing',
-  Degraded: 'Degraded',
-  ModelLoaded: 'ModelLoaded',
-} as const;
+export { ConditionType };
 
+/** Every reason the scorer conditions use, taken from the API's documented reason tables. */
 export const Reason = {
-  ScorersReady: 'ScorersReady',
-  DeploymentPending: 'DeploymentPending',
-  ReplicasUnavailable: 'ReplicasUnavailable',
-  RollingOut: 'RollingOut',
-  RolloutComplete: 'RolloutComplete',
-  AsExpected: 'AsExpected',
-  ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
-  ReplicaFailure: 'ReplicaFailure',
-  ModelLoaded: 'ModelLoaded',
-  ModelNotLoaded: 'ModelNotLoaded',
-  ScaledToZero: 'ScaledToZero',
-  ModelNotFound: 'ModelNotFound',
-  ModelNotPromoted: 'ModelNotPromoted',
-  InvalidVariantLayout: 'InvalidVariantLayout',
-  InvalidExperimentConfig: 'InvalidExperimentConfig',
+  ...ReadyReason,
+  ...ProgressingReason,
+  ...DegradedReason,
+  ...ModelLoadedReason,
 } as const;
 
 /**
