@@ -261,6 +261,17 @@ describe('analyzeCanary failures', () => {
     expect(authorization).toBe(`Basic ${Buffer.from('admin:s3cret').toString('base64')}`);
   });
 
+  it('is inconclusive on badly encoded credentials', async () => {
+    const badCredentials = baseUrl.replace('http://', 'http://a%zz:b@');
+
+    const verdict = await analyzeCanary(
+      input({ analysis: { prometheusUrl: badCredentials, maxErrorRate: 0.01, maxP99LatencySeconds: 0.5 } }),
+    );
+
+    expect(verdict.outcome).toBe('Inconclusive');
+    expect(verdict.message).toContain('not valid percent-encoding');
+  });
+
   it('keeps credentials out of messages', async () => {
     handler = (_query, _request, response) => sendJson(response, { status: 'error', errorType: 'bad_data', error: 'x' }, 400);
     const withCredentials = baseUrl.replace('http://', 'http://admin:s3cret@');

@@ -1,6 +1,7 @@
 // A minimal client of the Prometheus HTTP API for instant queries (GET /api/v1/query).
-// It never throws: every failure comes back as a result the analysis can count as
-// inconclusive.
+// An invalid URL, a failed or timed-out request, a response over MAX_RESPONSE_BYTES and an
+// unexpected or error body come back as error results, which the analysis can count as
+// inconclusive, as do credentials in the URL with invalid percent-encoding.
 import { z } from 'zod';
 
 /** Responses larger than this are rejected; an instant query of one sum is a few hundred bytes. */
@@ -39,6 +40,9 @@ export async function queryPrometheus(baseUrl: string, query: string, timeoutMs:
   }
   const where = describeUrl(url);
   const headers = requestHeaders(url);
+  if (headers === undefined) {
+    return { kind: 'error', message: `the credentials in analysis.prometheusUrl for ${where} are not valid percent-encoding` };
+  }
 
   let text: string;
   let status: number;
@@ -71,11 +75,17 @@ function queryUrl(baseUrl: string, query: string): URL | undefined {
 /**
  * fetch rejects URLs with credentials, so user:password of the URL moves into an
  * Authorization header (HTTP basic authentication, as Prometheus' web config supports).
+ * Returns undefined when the credentials are not valid percent-encoding.
  */
-function requestHeaders(url: URL): Record<string, string> {
+function requestHeaders(url: URL): Record<string, string> | undefined {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (url.username !== '' || url.password !== '') {
-    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    let credentials: string;
+    try {
+      credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    } catch {
+      return undefined;
+    }
     headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
     url.username = '';
     url.password = '';
@@ -83,7 +93,7 @@ function requestHeaders(url: URL): Record<string, string> {
   return headers;
 }
 
-/** The address without credentials or query, safe for messages and logs. */
+/** Formats the address without credentials or query, so it is safe for messages and logs. */
 function describeUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
