@@ -18,7 +18,7 @@ import type { OperatorProcess } from '../harness/operator-process.ts';
 import { clients, waitForReady } from './operator-fixtures.ts';
 
 const repositoryRoot = join(import.meta.dirname, '..', '..');
-const telcoCsv = join(repositoryRoot, '..', 'shared', 'data', 'telco-customer-churn.csv');
+const telcoCsv = process.env.TELCO_CSV ?? join(repositoryRoot, '..', 'shared', 'data', 'telco-customer-churn.csv');
 
 interface Scorer {
   child: ChildProcess;

@@ -7,10 +7,13 @@ import { metadataSchema } from '../model/metadata.ts';
 import { runTrain, parseTrainArgs } from './command.ts';
 
 // The Telco customer churn data set is read from outside the repository.
-const TELCO_CSV = '../shared/data/telco-customer-churn.csv';
+// The IBM Telco customer churn CSV is not in the repository. TELCO_CSV names it, and by
+// default it is read from the data folder beside the checkout. Without it the quality
+// test is skipped locally, but fails under CI, where a silent skip would hide a regression.
+const TELCO_CSV = process.env.TELCO_CSV ?? '../shared/data/telco-customer-churn.csv';
 const SAMPLE_BUNDLE = 'samples/models/telco-churn';
 
-describe.skipIf(!existsSync(TELCO_CSV))('training on the Telco data set', () => {
+describe.skipIf(!existsSync(TELCO_CSV) && !process.env.CI)('training on the Telco data set', () => {
   let outDirectory = '';
   let output = '';
 
