@@ -85,7 +85,7 @@ export class ProgressTracker {
   }
 }
 
-/** The benchmark's "done": every child exists and every status has observed its generation. */
+/** Returns whether the benchmark is done, meaning every child exists and every status has observed its generation. */
 export function isDone(progress: Progress, models: number): boolean {
   return progress.children === models * CHILD_TYPES.length && progress.statusesObserved === models;
 }

@@ -2,10 +2,10 @@
 // controller-manager, scheduler and KWOK, built by test/controlplane/build.sh).
 //
 // Two runs create N ChurnModels each, `--workers` at a time, in their own namespaces:
-//   - baseline: a plain client creates each model, then, as the operator's
-//     ServiceAccount, applies its five children in the operator's order (ConfigMap then
-//     Deployment, beside Service, NetworkPolicy and Ingress) and writes the status the
-//     operator would write, one model per lane;
+//   - baseline: a plain client creates each model. Then, as the operator's
+//     ServiceAccount, it applies the model's five children in the operator's order
+//     (ConfigMap then Deployment, beside Service, NetworkPolicy and Ingress) and writes
+//     the status the operator would write, one model per lane.
 //   - operator: the benchmark creates the models and the operator (`--workers` workers)
 //     does the rest.
 // Both runs are "done" when every child exists (5 per model) and every ChurnModel has
@@ -121,7 +121,7 @@ function applyChild(client: KubeClient, type: ResourceType, object: KubernetesOb
   return client.apply(type, withAppliedHash({ ...object, apiVersion: type.apiVersion, kind: type.kind }));
 }
 
-/** What the operator writes for a new model, in its order, and nothing else. */
+/** Writes what the operator writes for a new model, in the operator's order, and nothing else. */
 async function writeLikeTheOperator(client: KubeClient, model: ChurnModel): Promise<void> {
   const children = desiredChildren(model);
   const configMapThenDeployment = async () => {
@@ -164,7 +164,7 @@ async function timeRun(tracker: ProgressTracker, proxy: CountingProxy, create: (
 
 /**
  * Runs the baseline. The models are created as in the operator run (administrator, no
- * proxy); the children and statuses go through a counting proxy as the operator's
+ * proxy). The children and statuses go through a counting proxy as the operator's
  * ServiceAccount, so both runs pay for the same hop and the same RBAC checks.
  */
 async function measureBaseline(kubeconfigPath: string, admin: KubeConfig, client: KubeClient): Promise<RunFigures> {

@@ -13,7 +13,7 @@ export abstract class ScorerError extends Error {
   abstract readonly status: number;
   abstract readonly code: string;
 
-  /** The JSON body sent to the client. Subclasses add their own fields. */
+  /** Returns the JSON body sent to the client. Subclasses add their own fields. */
   toJSON(): Record<string, unknown> {
     return { error: { code: this.code, message: this.message } };
   }
@@ -122,9 +122,9 @@ export class ConfigError extends Error {
 }
 
 /**
- * The scorer cannot start for a reason the operator of the process can fix, such as a port
- * that is already in use. The message says what to change; the command prints it without
- * a stack trace and exits with 1.
+ * Error raised when the scorer cannot start for a reason the person running it can fix,
+ * such as a port that is already in use. The message states what to change. The command
+ * prints it without a stack trace and exits with code 1.
  */
 export class StartupError extends Error {
   override readonly name = 'StartupError';

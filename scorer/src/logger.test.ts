@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BatchedDestination, createLogger } from './logger.ts';
 
-/** A destination that records each write it receives. */
+/** Creates a destination that records each write it receives. */
 function recordingTarget(): { writes: string[]; write: (chunk: string) => void } {
   const writes: string[] = [];
   return { writes, write: (chunk) => writes.push(chunk) };

@@ -170,7 +170,7 @@ function listen(app: Express, port: number, host: string): Promise<Server> {
   });
 }
 
-/** Turns the socket errors a user can fix into a StartupError that says what to change. */
+/** Turns the socket errors a user can fix into a StartupError whose message states what to change. */
 function listenError(error: Error, port: number, host: string): Error {
   switch ((error as NodeJS.ErrnoException).code) {
     case 'EADDRINUSE':
@@ -189,7 +189,7 @@ function listenError(error: Error, port: number, host: string): Error {
   }
 }
 
-/** The host part of the printed URL: localhost for the wildcard addresses, brackets around IPv6. */
+/** Formats the host part of the printed URL, with localhost for the wildcard addresses and brackets around IPv6. */
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') {
     return 'localhost';

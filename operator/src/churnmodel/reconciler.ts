@@ -1,7 +1,7 @@
-// The ChurnModel reconciler. One pass reads as named steps: fetch the model from the
-// cache, choose the release the stable scorer serves, apply the children, find out why
-// stalled pods are not available, let the rollout step (when installed) drive a canary,
-// then write the status.
+// The ChurnModel reconciler. One pass runs as named steps. It fetches the model from
+// the cache and chooses the release the stable scorer serves. It then applies the
+// children, finds out why stalled pods are not available, lets the rollout step (when
+// installed) drive a canary, and writes the status.
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
@@ -23,7 +23,7 @@ import type { ChurnModel, ChurnModelStatus } from '../workload/types.ts';
 import { churnModelUrl, desiredChildren, scorerName, specRelease } from './builders.ts';
 import { ConditionType, PENDING_READY_REASONS, computeChurnModelStatus } from './status.ts';
 
-/** What one pass knows about a model, handed from step to step. */
+/** State of one model during a reconcile pass, handed from step to step. */
 export interface ChurnModelState {
   model: ChurnModel;
   /** The release the stable Deployment serves. */
@@ -32,7 +32,7 @@ export interface ChurnModelState {
   deployment?: V1Deployment;
 }
 
-/** What the rollout step reports back: status fields and conditions it owns, and when to look again. */
+/** Result of the rollout step, with the status fields and conditions it owns and when to look again. */
 export interface RolloutOutcome {
   status?: Partial<ChurnModelStatus>;
   conditions?: ConditionInput[];

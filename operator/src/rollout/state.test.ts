@@ -39,7 +39,7 @@ function condition(type: string, status: Condition['status'], reason: string, si
   return { type, status, reason, message: '', lastTransitionTime: iso(since), observedGeneration: generation };
 }
 
-/** A model serving V1 on a rolled-out stable Deployment, whose spec asks for `target`. */
+/** Builds a model serving V1 on a rolled-out stable Deployment, whose spec requests `target`. */
 function model(
   target: { version: string; modelUri: string; sha256?: string },
   status: RolloutModelStatus = stableStatus(),
@@ -103,7 +103,7 @@ function lastHistory(decision: RolloutDecision): HistoryEntry | undefined {
   return decision.status.history.at(-1);
 }
 
-/** The status the next reconcile reads after the decision was written. */
+/** Builds the model with the status the next reconcile reads after the decision is written. */
 function afterDecision(before: RolloutModel, decision: RolloutDecision): RolloutModel {
   const status: RolloutModelStatus = {
     currentVersion: decision.status.currentVersion,

@@ -266,11 +266,7 @@ function waitForStable(
     const message =
       `${deployment} did not finish rolling out version ${stable.version} within ${deadline}s${detail}. ` +
       'Pods of the previous version keep serving because the update never removes a pod before its replacement is ready.';
-    return {
-      progressing: { status: 'False', reason: ProgressingReason.ProgressDeadlineExceeded, message },
-      degraded: { status: 'True', reason: DegradedReason.ProgressDeadlineExceeded, message },
-      requeueAfterSeconds: POLL_SECONDS,
-    };
+    return deadlineExceeded(message);
   }
 
   return {
@@ -285,8 +281,9 @@ function waitForStable(
 }
 
 /**
- * A canary of this exact bundle was rolled back and spec has not changed since, so it
- * is not tried again. Reverting spec.version clears Degraded, which lifts the block.
+ * Returns whether a canary of this exact bundle was rolled back and spec has not changed
+ * since, in which case it is not tried again. Reverting spec.version clears Degraded,
+ * which lifts the block.
  */
 function isRejected(work: Work): boolean {
   const degraded = findCondition(work.input.model.status?.conditions, DEGRADED);
@@ -475,7 +472,10 @@ function stepProgress(work: Work, canary: CanaryStatus, requeueAfterSeconds: num
   };
 }
 
-/** Every step passed: the stable objects take the canary's version; the canary serves until they run it. */
+/**
+ * Promotes the canary once every step has passed. The stable objects take the canary's
+ * version, and the canary keeps serving until they run it.
+ */
 function promote(work: Work, canary: CanaryStatus): PhaseResult {
   work.stable = { version: canary.version, modelUri: canary.modelUri, sha256: canary.sha256 };
   canary.stepStartedAt = formatTime(work.input.now);
@@ -504,11 +504,7 @@ function finishPromotion(work: Work, canary: CanaryStatus): PhaseResult {
     const message =
       `${deployment} did not roll to the promoted version ${canary.version} within ${deadline}s${detail}. ` +
       `The canary keeps its ${canary.weight}% of requests until it does.`;
-    return {
-      progressing: { status: 'False', reason: ProgressingReason.ProgressDeadlineExceeded, message },
-      degraded: { status: 'True', reason: DegradedReason.ProgressDeadlineExceeded, message },
-      requeueAfterSeconds: POLL_SECONDS,
-    };
+    return deadlineExceeded(message);
   }
   return {
     progressing: {
@@ -564,8 +560,8 @@ function usesCanary(settings: RolloutSettings): boolean {
 }
 
 /**
- * Whether the observed pod template runs `target`. The version label is always there;
- * the URI and digest annotations are compared only when the Deployment carries them.
+ * Returns whether the observed pod template runs `target`. The version label is always
+ * there, but the URI and digest annotations are compared only when the Deployment carries them.
  */
 function runsTarget(observed: DeploymentObservation, target: ModelTarget): boolean {
   if (observed.version !== target.version) {
@@ -589,7 +585,7 @@ function elapsedInStep(work: Work, canary: CanaryStatus): number {
   return secondsBetween(parseTime(canary.stepStartedAt, work.input.now), work.input.now);
 }
 
-/** The Degraded condition as it is now, when it reports a failure. */
+/** Returns the current Degraded condition when it reports a failure, otherwise undefined. */
 function keptDegraded(work: Work): ConditionDraft | undefined {
   const degraded = findCondition(work.input.model.status?.conditions, DEGRADED);
   return degraded?.status === 'True' ? degraded : undefined;
@@ -679,4 +675,13 @@ export function planAnalysis(model: RolloutModel, now: Date): AnalysisRequest | 
     target: { version: canary.version, modelUri: canary.modelUri, sha256: canary.sha256 },
     windowSeconds: Math.max(elapsed, settings.analysis.intervalSeconds),
   };
+}
+
+/** Reports a stable Deployment that missed progressDeadlineSeconds, in Progressing and Degraded alike. */
+function deadlineExceeded(message: string) {
+  return {
+    progressing: { status: 'False', reason: ProgressingReason.ProgressDeadlineExceeded, message },
+    degraded: { status: 'True', reason: DegradedReason.ProgressDeadlineExceeded, message },
+    requeueAfterSeconds: POLL_SECONDS,
+  } as const;
 }

@@ -228,9 +228,10 @@ export class CanaryRollout implements RolloutStep {
 }
 
 /**
- * Progressing always comes from the rollout, which sees both Deployments. Degraded comes
- * from the rollout only while a rollout failed; otherwise the reconciler's Degraded,
- * which reports failures of the stable Deployment, stays.
+ * Returns whether the rollout owns `condition`. Progressing always comes from the rollout,
+ * which observes both Deployments. Degraded comes from the rollout only while a rollout
+ * failed. Otherwise the reconciler's Degraded, which reports failures of the stable
+ * Deployment, stays.
  */
 function ownedCondition(condition: Condition): boolean {
   return condition.type === PROGRESSING || (condition.type === DEGRADED && condition.status === 'True');
@@ -241,7 +242,7 @@ function removed<T>(existing: T | undefined): T | undefined {
   return existing === undefined ? undefined : (null as unknown as T);
 }
 
-/** The ChurnModel as the state machine reads it. */
+/** Converts a ChurnModel into the shape the state machine reads. */
 export function toRolloutModel(model: ChurnModel): RolloutModel {
   const status: ChurnModelStatus = model.status ?? {};
   return {

@@ -98,7 +98,7 @@ export interface ModelTarget {
   sha256?: string;
 }
 
-/** What the operator saw of a scorer Deployment (stable or canary) in its cache. */
+/** Observed state of a scorer Deployment (stable or canary), as read from the operator's cache. */
 export interface DeploymentObservation {
   /** The `app.kubernetes.io/version` label of the pod template. */
   version: string | undefined;
@@ -112,7 +112,7 @@ export interface DeploymentObservation {
    */
   rolledOut: boolean;
   readyReplicas: number;
-  /** Why pods are not ready, from the Deployment, pod conditions, container states or Events. */
+  /** Reason pods are not ready, taken from the Deployment, pod conditions, container states or Events. */
   notReadyReason: string | undefined;
 }
 

@@ -17,7 +17,7 @@ export interface EventDetails {
   type: EventType;
   /** CamelCase reason, for example ScorersReady. */
   reason: string;
-  /** What the operator did or observed, for example Reconcile or Create. */
+  /** Action the operator took or observed, for example Reconcile or Create. */
   action: string;
   note: string;
 }
@@ -33,9 +33,10 @@ type EventObject = Record<string, unknown> & {
 };
 
 /**
- * Posts Events in the background, one request at a time, so a reconcile never waits for
- * an Event: `record` queues and returns. Events are informational, and a lost one is
- * logged, never retried.
+ * Posts Events in the background, one request at a time, so a reconcile does not wait
+ * for an Event. `record` queues the Event and returns. When MAX_PENDING_EVENTS are already
+ * waiting, `record` drops the new Event and the drops are counted in the log. Events are
+ * informational, so a failed or dropped Event is logged and never retried.
  */
 export class EventRecorder {
   readonly #client: KubeClient;

@@ -1,5 +1,5 @@
-// A list-watch informer: lists, then watches from the list's resourceVersion, keeps an
-// in-memory store, and tells handlers about every change. It relists after 410 Gone and
+// A list-watch informer. It lists, then watches from the list's resourceVersion, keeps an
+// in-memory store and notifies handlers of every change. It relists after 410 Gone and
 // restarts the watch with backoff after any other failure or a closed stream, so it
 // never stops until `stop` is called.
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -9,7 +9,7 @@ import { ApiError, isNotFound } from './errors.ts';
 import type { ObjectList, WatchEventType, WatchHandle } from './kube-client.ts';
 import { Store } from './store.ts';
 
-/** Where an informer gets its data; the KubeClient in production, a fake in unit tests. */
+/** Data source of an informer: the KubeClient in production, a fake in unit tests. */
 export interface ListWatchSource<T> {
   list(): Promise<ObjectList<T>>;
   watch(

@@ -39,8 +39,8 @@ export class Store<T extends KubernetesObject> {
   }
 
   /**
-   * Stores a write response unless the cache already holds a newer version, so the next
-   * reconcile sees its own write before the watch event arrives.
+   * Stores a write response unless the cache already contains a newer version, so the next
+   * reconcile reads its own write before the watch event arrives.
    */
   setIfNewer(object: T): void {
     if (object.metadata?.managedFields) delete object.metadata.managedFields;
@@ -69,11 +69,13 @@ export class Store<T extends KubernetesObject> {
 }
 
 // resourceVersion is opaque by contract, but it is an etcd revision in every API server
-// released so far; when it is not numeric the incoming object wins.
+// released so far. When either value is not numeric, the incoming object wins.
 function compareResourceVersions(a: KubernetesObject, b: KubernetesObject): number {
   const left = a.metadata?.resourceVersion ?? '';
   const right = b.metadata?.resourceVersion ?? '';
   if (!/^\d+$/.test(left) || !/^\d+$/.test(right)) return -1;
   const difference = BigInt(left) - BigInt(right);
-  return difference > 0n ? 1 : difference < 0n ? -1 : 0;
+  if (difference > 0n) return 1;
+  if (difference < 0n) return -1;
+  return 0;
 }

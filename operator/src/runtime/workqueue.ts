@@ -1,12 +1,13 @@
-// A work queue of object keys (namespace/name) with the guarantees controllers rely on:
-// a key queued several times is processed once, one key is never processed by two
-// workers at the same time, and a key added while it is processed runs again after.
+// A work queue of object keys (namespace/name) with the guarantees controllers rely on.
+// A key added several times while it waits is processed once, and two workers never
+// process the same key at the same time. A key added while it is being processed runs
+// again afterwards.
 import { ExponentialRateLimiter } from './rate-limiter.ts';
 import type { RateLimiterOptions } from './rate-limiter.ts';
 
 export class WorkQueue {
   readonly #queue: string[] = [];
-  /** Keys waiting to be processed; a key is in `dirty` at most once. */
+  /** Keys waiting to be processed, each at most once. */
   readonly #dirty = new Set<string>();
   readonly #processing = new Set<string>();
   readonly #timers = new Map<string, { timer: NodeJS.Timeout; dueAt: number }>();

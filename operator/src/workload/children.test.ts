@@ -36,7 +36,7 @@ function caches(): Caches {
   } as unknown as Caches;
 }
 
-/** An applier whose applies wait until the test resolves them, recording the order they start in. */
+/** Creates an applier whose applies wait until the test resolves them and that records the order they start in. */
 function deferredApplier() {
   const started: string[] = [];
   const pending = new Map<string, { resolve: (result: ApplyResult) => void; reject: (err: unknown) => void }>();

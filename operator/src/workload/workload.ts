@@ -122,7 +122,7 @@ export function buildDeployment(workload: ScorerWorkload, configHash: string): V
                 timeoutSeconds: 2,
                 failureThreshold: 3,
               },
-              // /readyz answers 503 until the model is downloaded, verified and warm.
+              // /readyz returns 503 until the model is downloaded, verified and warm.
               readinessProbe: {
                 httpGet: { path: '/readyz', port: 'http' },
                 periodSeconds: 5,
@@ -329,7 +329,7 @@ export function buildNetworkPolicy(workload: ScorerWorkload): NetworkPolicy {
   };
 }
 
-/** The URL clients use: the Ingress host and path, or the in-cluster Service when there is no host. */
+/** Returns the URL clients use, which is the Ingress host and path, or the in-cluster Service when there is no host. */
 export function scorerUrl(workload: ScorerWorkload): string {
   const ingress = ingressDefaults(workload.ingress);
   if (ingress.enabled && ingress.host) {

@@ -14,7 +14,7 @@ import {
   UnsupportedMediaTypeError,
 } from '../errors.ts';
 
-/** Key of `res.locals` that holds an unexpected error for the request log line. */
+/** Key of `res.locals` that contains an unexpected error for the request log line. */
 export const INTERNAL_ERROR_LOCAL = 'internalError';
 
 export const INTERNAL_ERROR_BODY = { error: { code: 'Internal', message: 'The scorer failed to handle the request; see its log.' } };

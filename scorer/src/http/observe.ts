@@ -37,7 +37,7 @@ export function observeRequests(logger: Logger, metrics: ScorerMetrics): Request
     res.setHeader('X-Request-Id', id);
 
     // `close` follows `finish` for a sent response and also fires when the client
-    // disconnects first. It fires once, so one listener sees every request exactly once.
+    // disconnects first. It fires once, so one listener handles every request exactly once.
     res.on('close', () => {
       const durationMs = performance.now() - started;
       const route = routeLabelOf(req, res);

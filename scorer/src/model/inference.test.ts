@@ -7,7 +7,7 @@ import { openBundleSource } from './bundle-source.ts';
 import { compileInference } from './inference.ts';
 import { parseModelUri } from './uri.ts';
 
-/** A rows x inputSize matrix of values in [-2, 2), seeded so that runs repeat. */
+/** Generates a rows x inputSize matrix of values in [-2, 2), seeded so that runs repeat. */
 function sampleMatrix(rows: number, inputSize: number): Float32Array {
   let state = 12345;
   return Float32Array.from({ length: rows * inputSize }, () => {
