@@ -1,9 +1,7 @@
-import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-
-import type { Logger } from 'pino';
-
 import { ConfigError } from '../errors.ts';
+import type { RequestLogRecord } from '../http/observe.ts';
 import type { RiskBand } from '../prediction.ts';
+import { Sha256Hmac } from './hmac.ts';
 
 /** Shortest audit key accepted: 128 bits. */
 export const MIN_AUDIT_KEY_BYTES = 16;
@@ -24,37 +22,42 @@ export interface ConversionRecord {
 }
 
 /**
- * Audit log of assignments and conversions, one pino line each with a constant message.
- * Customers appear only as HMAC-SHA256(auditKey, customerId) in hex: the same customer
- * gets the same value on every replica, but the raw id is never logged.
+ * Audit records of assignments and conversions. Each becomes the request's log line (see
+ * setRequestLogRecord) with a constant message, so a request that assigns or converts
+ * writes one line, not two. Customers appear only as HMAC-SHA256(auditKey, customerId) in
+ * hex: the same customer gets the same value on every replica, but the raw id is never
+ * logged.
  */
-export class AuditLog {
-  readonly #logger: Logger;
-  /** Imported once: createHmac with a KeyObject skips copying the key on every call. */
-  readonly #key: KeyObject;
+export class AuditRecords {
+  readonly #hmac: Sha256Hmac;
 
-  constructor(logger: Logger, auditKey: Buffer) {
+  constructor(auditKey: Buffer) {
     if (auditKey.length < MIN_AUDIT_KEY_BYTES) {
       throw new ConfigError(
         `the audit key has ${auditKey.length} bytes; it needs at least ${MIN_AUDIT_KEY_BYTES} random bytes`,
         'auditKey',
       );
     }
-    this.#logger = logger;
-    this.#key = createSecretKey(auditKey);
+    this.#hmac = new Sha256Hmac(auditKey);
   }
 
-  variantAssigned(record: AssignmentRecord): void {
+  variantAssigned(record: AssignmentRecord): RequestLogRecord {
     const { experiment, variant, riskBand, modelVersion } = record;
-    this.#logger.info({ experiment, variant, riskBand, modelVersion, customer: this.customerDigest(record.customerId) }, 'variant assigned');
+    return {
+      message: 'variant assigned',
+      fields: { experiment, variant, riskBand, modelVersion, customer: this.customerDigest(record.customerId) },
+    };
   }
 
-  conversionRecorded(record: ConversionRecord): void {
+  conversionRecorded(record: ConversionRecord): RequestLogRecord {
     const { experiment, variant, event } = record;
-    this.#logger.info({ experiment, variant, event, customer: this.customerDigest(record.customerId) }, 'conversion recorded');
+    return {
+      message: 'conversion recorded',
+      fields: { experiment, variant, event, customer: this.customerDigest(record.customerId) },
+    };
   }
 
   customerDigest(customerId: string): string {
-    return createHmac('sha256', this.#key).update(customerId, 'utf8').digest('hex');
+    return this.#hmac.hex(customerId);
   }
 }

@@ -9,11 +9,13 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { ConfigError, InvalidRequestError, ScorerError } from '../errors.ts';
+import { createScorerMetrics } from '../http/metrics.ts';
+import { observeRequests } from '../http/observe.ts';
 import type { FeatureRow, Prediction, Predictor } from '../prediction.ts';
 import { assignVariant } from './assignment.ts';
 import { parseExperimentConfig } from './config.ts';
 import type { ExperimentConfig } from './config.ts';
-import { createExperimentRouter } from './router.ts';
+import { CONVERSIONS_ROUTE, createExperimentHandlers, NUDGE_ROUTE } from './router.ts';
 
 const AUDIT_KEY = Buffer.from('0123456789abcdef0123456789abcdef');
 
@@ -72,6 +74,9 @@ function customerIn(experiment: ExperimentConfig, variantName: string): string {
 interface Harness {
   baseUrl: string;
   registry: Registry;
+  /** Every log line, parsed. */
+  logLines: () => Record<string, unknown>[];
+  /** The log lines that are audit records. */
   auditLines: () => Record<string, unknown>[];
   rawAuditText: () => string;
   predictor: FakePredictor;
@@ -83,16 +88,22 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
-/** Mounts the router on a small app with the same error body shape as the scorer's. */
+const AUDIT_MESSAGES = ['variant assigned', 'conversion recorded'];
+
+/** Mounts the handlers on a small app with the scorer's request log and error body shape. */
 async function startApp(experiment: ExperimentConfig): Promise<Harness> {
-  const registry = new Registry();
+  const metrics = createScorerMetrics('telco-churn', '1.2.0');
+  const registry = metrics.registry;
   const chunks: string[] = [];
   const logger = pino({ level: 'info' }, { write: (chunk: string) => chunks.push(chunk) });
   const predictor = new FakePredictor();
 
   const app = express();
+  app.use(observeRequests(logger, metrics));
   app.use(express.json());
-  app.use(createExperimentRouter({ experiment, predictor, registry, logger, auditKey: AUDIT_KEY }));
+  const handlers = createExperimentHandlers({ experiment, predictor, registry, auditKey: AUDIT_KEY });
+  app.post(NUDGE_ROUTE, handlers.nudge);
+  app.post(CONVERSIONS_ROUTE, handlers.conversions);
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof ScorerError) {
       res.status(error.status).json(error.toJSON());
@@ -109,7 +120,9 @@ async function startApp(experiment: ExperimentConfig): Promise<Harness> {
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     registry,
-    auditLines: () => chunks.map((chunk) => JSON.parse(chunk) as Record<string, unknown>),
+    logLines: () => chunks.map((chunk) => JSON.parse(chunk) as Record<string, unknown>),
+    auditLines: () =>
+      chunks.map((chunk) => JSON.parse(chunk) as Record<string, unknown>).filter((line) => AUDIT_MESSAGES.includes(line['msg'] as string)),
     rawAuditText: () => chunks.join(''),
     predictor,
   };
@@ -202,8 +215,8 @@ describe('POST /v1/experiments/:name/nudge', () => {
 
     expect(await counterValue(harness.registry, 'engagetrack_experiment_exposures_total', 'discount')).toBe(2);
     expect(await counterValue(harness.registry, 'engagetrack_experiment_exposures_total', 'control')).toBe(0);
-    expect(await harness.registry.metrics()).toContain(
-      'engagetrack_experiment_exposures_total{experiment="retention-q1",variant="discount"} 2',
+    expect(await harness.registry.metrics()).toMatch(
+      /^engagetrack_experiment_exposures_total\{experiment="retention-q1",variant="discount"[^}]*\} 2$/m,
     );
   });
 
@@ -214,7 +227,8 @@ describe('POST /v1/experiments/:name/nudge', () => {
 
     await post(harness, '/v1/experiments/retention-q1/nudge', { customerId, features: { score: 0.82 } });
 
-    expect(harness.auditLines()).toHaveLength(1);
+    // The audit record is the request's only log line.
+    expect(harness.logLines()).toHaveLength(1);
     expect(harness.auditLines()[0]).toMatchObject({
       level: 30,
       msg: 'variant assigned',
@@ -223,6 +237,8 @@ describe('POST /v1/experiments/:name/nudge', () => {
       riskBand: 'high',
       modelVersion: '1.2.0',
       customer: hmacOf(customerId),
+      route: '/v1/experiments/:name/nudge',
+      res: { statusCode: 200 },
     });
     expect(harness.rawAuditText()).not.toContain(customerId);
   });
@@ -522,15 +538,14 @@ describe('bad input', () => {
   );
 });
 
-describe('createExperimentRouter', () => {
+describe('createExperimentHandlers', () => {
   it('reuses counters of the same registry', () => {
     const registry = new Registry();
-    const logger = pino({ level: 'silent' });
-    const deps = { experiment: experimentOf(), predictor: new FakePredictor(), registry, logger, auditKey: AUDIT_KEY };
+    const deps = { experiment: experimentOf(), predictor: new FakePredictor(), registry, auditKey: AUDIT_KEY };
 
-    createExperimentRouter(deps);
+    createExperimentHandlers(deps);
 
-    expect(() => createExperimentRouter(deps)).not.toThrow();
+    expect(() => createExperimentHandlers(deps)).not.toThrow();
   });
 
   it('rejects a short audit key', () => {
@@ -538,11 +553,10 @@ describe('createExperimentRouter', () => {
       experiment: experimentOf(),
       predictor: new FakePredictor(),
       registry: new Registry(),
-      logger: pino({ level: 'silent' }),
       auditKey: Buffer.from('short'),
     };
 
-    expect(() => createExperimentRouter(deps)).toThrow(ConfigError);
-    expect(() => createExperimentRouter(deps)).toThrow('the audit key has 5 bytes; it needs at least 16 random bytes');
+    expect(() => createExperimentHandlers(deps)).toThrow(ConfigError);
+    expect(() => createExperimentHandlers(deps)).toThrow('the audit key has 5 bytes; it needs at least 16 random bytes');
   });
 });

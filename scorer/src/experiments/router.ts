@@ -1,26 +1,23 @@
-import { Router } from 'express';
-import type { Request, RequestHandler, Response } from 'express';
-import type { Logger } from 'pino';
+import type { RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 
 import { InvalidRequestError, NotFoundError } from '../errors.ts';
+import { setRequestLogRecord } from '../http/observe.ts';
 import { sendJson } from '../http/send-json.ts';
 import { riskBandOf } from '../prediction.ts';
 import type { FeatureRow, Prediction, Predictor, RiskBand } from '../prediction.ts';
 import { assignVariant } from './assignment.ts';
-import { AuditLog } from './audit.ts';
+import { AuditRecords } from './audit.ts';
 import type { ExperimentConfig, NudgeChannel, Variant } from './config.ts';
 import { createExperimentMetrics } from './metrics.ts';
 import { parseConversionRequest, parseNudgeRequest } from './request.ts';
 import { renderMessage } from './template.ts';
 
-export interface ExperimentRouterDeps {
+export interface ExperimentHandlerDeps {
   experiment: ExperimentConfig;
   predictor: Predictor;
   /** Registry that receives the exposure and conversion counters. */
   registry: Registry;
-  /** Logger for the audit lines. */
-  logger: Logger;
   /** Secret of at least 16 bytes for the HMAC of customer ids in the audit log. */
   auditKey: Buffer;
 }
@@ -45,19 +42,27 @@ export interface ConversionResponse {
   paused: boolean;
 }
 
-/**
- * Creates the routes of one experiment: POST /v1/experiments/:name/nudge and
- * POST /v1/experiments/:name/conversions. Handlers throw the typed errors of errors.ts
- * for the application's error middleware. The application parses JSON bodies.
- * Throws ConfigError when the audit key is shorter than 16 bytes.
- */
-export function createExperimentRouter(deps: ExperimentRouterDeps): Router {
-  const { experiment, predictor } = deps;
-  const audit = new AuditLog(deps.logger, deps.auditKey);
-  const metrics = createExperimentMetrics(deps.registry, experiment);
-  const router = Router();
+export const NUDGE_ROUTE = '/v1/experiments/:name/nudge';
+export const CONVERSIONS_ROUTE = '/v1/experiments/:name/conversions';
 
-  router.post('/v1/experiments/:name/nudge', async (req: Request<{ name: string }>, res: Response) => {
+/** The POST handlers of one experiment, for NUDGE_ROUTE and CONVERSIONS_ROUTE. */
+export interface ExperimentHandlers {
+  nudge: RequestHandler;
+  conversions: RequestHandler;
+}
+
+/**
+ * Creates the handlers of one experiment. They throw the typed errors of errors.ts for the
+ * application's error middleware, and expect the application to have parsed the JSON body.
+ * The application mounts them on its own routes: a nested Router would match each path a
+ * second time. Throws ConfigError when the audit key is shorter than 16 bytes.
+ */
+export function createExperimentHandlers(deps: ExperimentHandlerDeps): ExperimentHandlers {
+  const { experiment, predictor } = deps;
+  const audit = new AuditRecords(deps.auditKey);
+  const metrics = createExperimentMetrics(deps.registry, experiment);
+
+  const nudge: RequestHandler<{ name: string }> = async (req, res) => {
     requireServedExperiment(experiment, req.params.name);
     const { customerId, features } = parseNudgeRequest(req.body);
 
@@ -66,9 +71,11 @@ export function createExperimentRouter(deps: ExperimentRouterDeps): Router {
     const riskBand = riskBandOf(prediction.churnProbability, experiment.riskBands);
 
     if (!experiment.paused && variant !== undefined) {
-      const labels = { experiment: experiment.name, variant: variant.name };
-      metrics.exposures.inc(labels);
-      audit.variantAssigned({ ...labels, riskBand, modelVersion: predictor.modelVersion, customerId });
+      metrics.countExposure(variant.name);
+      setRequestLogRecord(
+        res,
+        audit.variantAssigned({ experiment: experiment.name, variant: variant.name, riskBand, modelVersion: predictor.modelVersion, customerId }),
+      );
     }
 
     const body: NudgeResponse = {
@@ -81,9 +88,9 @@ export function createExperimentRouter(deps: ExperimentRouterDeps): Router {
       paused: experiment.paused,
     };
     sendJson(res, body);
-  });
+  };
 
-  router.post('/v1/experiments/:name/conversions', (req: Request<{ name: string }>, res: Response) => {
+  const conversions: RequestHandler<{ name: string }> = (req, res) => {
     requireServedExperiment(experiment, req.params.name);
     const { customerId, event } = parseConversionRequest(req.body);
 
@@ -91,9 +98,8 @@ export function createExperimentRouter(deps: ExperimentRouterDeps): Router {
     const counted = !experiment.paused && variant !== undefined;
 
     if (counted) {
-      const labels = { experiment: experiment.name, variant: variant.name };
-      metrics.conversions.inc(labels);
-      audit.conversionRecorded({ ...labels, event, customerId });
+      metrics.countConversion(variant.name);
+      setRequestLogRecord(res, audit.conversionRecorded({ experiment: experiment.name, variant: variant.name, event, customerId }));
     }
 
     const body: ConversionResponse = {
@@ -104,9 +110,9 @@ export function createExperimentRouter(deps: ExperimentRouterDeps): Router {
       paused: experiment.paused,
     };
     sendJson(res, body, 202);
-  });
+  };
 
-  return router;
+  return { nudge: nudge as RequestHandler, conversions: conversions as RequestHandler };
 }
 
 function requireServedExperiment(experiment: ExperimentConfig, name: string): void {

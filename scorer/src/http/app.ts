@@ -3,7 +3,8 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { ScorerConfig } from '../config.ts';
 import { MethodNotAllowedError, NotFoundError } from '../errors.ts';
-import { createExperimentRouter, noExperimentHandler } from '../experiments/router.ts';
+import { CONVERSIONS_ROUTE, createExperimentHandlers, NUDGE_ROUTE, noExperimentHandler } from '../experiments/router.ts';
+import type { ExperimentHandlers } from '../experiments/router.ts';
 import type { ModelService } from '../model/model-service.ts';
 import { requireApiKey } from './auth.ts';
 import { errorHandler } from './error-handler.ts';
@@ -15,9 +16,6 @@ import { labelRoute } from './route-label.ts';
 import { healthRouter } from './routes/health.ts';
 import { V1_PREDICT_PATH, V1_PREDICT_ROUTE, v1ModelHandlers, v1PredictHandlers } from './routes/v1.ts';
 import { V2_INFER_ROUTE, v2InferHandlers, v2MetadataHandlers, v2ReadyHandlers } from './routes/v2.ts';
-
-/** Route patterns of the experiment router, as its metrics and log lines name them. */
-const EXPERIMENT_ROUTES = ['/v1/experiments/:name/nudge', '/v1/experiments/:name/conversions'];
 
 export interface AppDependencies {
   config: ScorerConfig;
@@ -48,34 +46,20 @@ export function createApp(deps: AppDependencies): Express {
 
   // The model and experiment routes come before the health routes because they carry the
   // traffic, and every route before a request's own costs one more path match.
+  const experiment = experimentHandlers(deps);
+  // Without an experiment the body is not parsed: the 404 comes first.
+  const experimentGuards = config.experiment === undefined ? readGuards.guards : writeGuards.guards;
   app.post(V1_PREDICT_PATH, ...v1PredictHandlers(service, maxBatchSize, writeGuards));
+  app.post(NUDGE_ROUTE, labelRoute(NUDGE_ROUTE), ...experimentGuards, experiment.nudge);
   app.all(V1_PREDICT_PATH, labelRoute(V1_PREDICT_ROUTE), onlyMethod('POST'));
+  app.all(NUDGE_ROUTE, labelRoute(NUDGE_ROUTE), onlyMethod('POST'));
+  app.post(CONVERSIONS_ROUTE, labelRoute(CONVERSIONS_ROUTE), ...experimentGuards, experiment.conversions);
+  app.all(CONVERSIONS_ROUTE, labelRoute(CONVERSIONS_ROUTE), onlyMethod('POST'));
   app.get('/v1/models/:name', ...v1ModelHandlers(service, readGuards));
   app.post('/v2/models/:name/infer', ...v2InferHandlers(service, maxBatchSize, writeGuards));
   app.all('/v2/models/:name/infer', labelRoute(V2_INFER_ROUTE), onlyMethod('POST'));
   app.get('/v2/models/:name/ready', ...v2ReadyHandlers(service, readGuards));
   app.get('/v2/models/:name', ...v2MetadataHandlers(service, readGuards));
-
-  if (config.experiment !== undefined) {
-    const experimentRouter = createExperimentRouter({
-      experiment: config.experiment,
-      predictor: service,
-      registry: metrics.registry,
-      logger: deps.logger,
-      auditKey: deps.auditKey,
-    });
-    // Each route labels its requests and runs the guards, so that rate-limited and
-    // unauthorized requests carry their route, then hands them to the experiment router,
-    // which matches the same paths. Another method falls through it to the 404.
-    for (const route of EXPERIMENT_ROUTES) {
-      app.all(route, labelRoute(route), ...writeGuards.guards, experimentRouter);
-    }
-  } else {
-    // Without an experiment the routes return a 404 that names the experiment, not an unknown path.
-    for (const route of EXPERIMENT_ROUTES) {
-      app.post(route, labelRoute(route), ...readGuards.guards, noExperimentHandler() as RequestHandler);
-    }
-  }
 
   app.use(healthRouter(service, metrics));
 
@@ -84,6 +68,25 @@ export function createApp(deps: AppDependencies): Express {
   });
   app.use(errorHandler());
   return app;
+}
+
+/**
+ * Returns the experiment's handlers. Without an experiment, both handlers return a 404
+ * that names the requested experiment, so the client learns that no experiment is served
+ * here rather than that the path is unknown.
+ */
+function experimentHandlers(deps: AppDependencies): ExperimentHandlers {
+  const experiment = deps.config.experiment;
+  if (experiment === undefined) {
+    const notServed = noExperimentHandler() as RequestHandler;
+    return { nudge: notServed, conversions: notServed };
+  }
+  return createExperimentHandlers({
+    experiment,
+    predictor: deps.service,
+    registry: deps.metrics.registry,
+    auditKey: deps.auditKey,
+  });
 }
 
 function onlyMethod(method: string): RequestHandler {

@@ -4,6 +4,9 @@
  * strings and headers are never logged, so feature values, customer ids and API keys stay
  * out of the log. It takes the place of pino-http, which creates a child logger for every
  * request and listens for three events.
+ *
+ * A route can make the line its own record with setRequestLogRecord: the experiment routes
+ * turn it into the audit line, so an assignment costs no second line.
  */
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
@@ -13,6 +16,22 @@ import type { ScorerMetrics } from './metrics.ts';
 import { routeLabelOf } from './route-label.ts';
 
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
+
+/** res.locals key of the record that a route adds to its request's log line. */
+const LOG_RECORD_LOCAL = 'requestLogRecord';
+
+/** Message and fields that a route adds to its request's log line. */
+export interface RequestLogRecord {
+  /** Message of the line, in place of `request completed` or `request aborted`. */
+  message: string;
+  /** Fields of this request, merged into the line. */
+  fields: Record<string, unknown>;
+}
+
+/** Makes the request's log line carry `record`; the last call before the response ends wins. */
+export function setRequestLogRecord(res: Response, record: RequestLogRecord): void {
+  res.locals[LOG_RECORD_LOCAL] = record;
+}
 
 /** Routes whose 503 reports the not-ready state, see logServerStatus. */
 const READINESS_ROUTES: ReadonlySet<string> = new Set(['/readyz', '/v2/health/ready', '/v2/models/:name/ready']);
@@ -68,12 +87,14 @@ function requestSeriesCache(metrics: ScorerMetrics): (route: string, method: str
 }
 
 function logRequest(logger: Logger, req: Request, res: Response, request: { id: string; route: string; durationMs: number }): void {
+  const record = res.locals[LOG_RECORD_LOCAL] as RequestLogRecord | undefined;
   const errorCode = res.locals['errorCode'] as string | undefined;
   const fields: Record<string, unknown> = {
     req: { id: request.id, method: req.method, path: pathOf(req.originalUrl) },
     res: { statusCode: res.statusCode },
     route: request.route,
     responseTime: Math.round(request.durationMs * 1000) / 1000,
+    ...record?.fields,
   };
   if (errorCode !== undefined) {
     fields['errorCode'] = errorCode;
@@ -81,14 +102,14 @@ function logRequest(logger: Logger, req: Request, res: Response, request: { id: 
 
   if (!res.writableFinished) {
     fields['aborted'] = true;
-    logger.info(fields, 'request aborted');
+    logger.info(fields, record?.message ?? 'request aborted');
     return;
   }
   if (res.statusCode >= 500 || res.locals[INTERNAL_ERROR_LOCAL] !== undefined) {
     logServerStatus(logger, fields, res, request.route);
     return;
   }
-  logger.info(fields, 'request completed');
+  logger.info(fields, record?.message ?? 'request completed');
 }
 
 /**

@@ -57,10 +57,13 @@ describe('scorer without an experiment', () => {
     });
   });
 
-  it('answers the generic 404 for another method', async () => {
-    const response = await fetch(`${scorer.url}/v1/experiments/x/nudge`);
-    expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: { code: 'NotFound', message: 'No route for GET /v1/experiments/x/nudge.' } });
+  it.each(['nudge', 'conversions'])('answers 405 naming POST for another method on %s', async (action) => {
+    const response = await fetch(`${scorer.url}/v1/experiments/x/${action}`);
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+    expect(await response.json()).toEqual({
+      error: { code: 'MethodNotAllowed', message: `GET is not allowed on /v1/experiments/x/${action}; use POST.` },
+    });
   });
 
   it('accepts a full batch under the default body limit', async () => {
