@@ -276,7 +276,9 @@ function waitForStable(
       message: `Waiting for ${deployment} to run version ${stable.version} on every replica${detail}.`,
     },
     degraded: HEALTHY,
-    requeueAfterSeconds: Math.min(POLL_SECONDS, deadline - elapsed),
+    // The Deployment's changes arrive as watch events, and the pod diagnosis asks for
+    // its own checks, so the only thing left to wake for is the deadline.
+    requeueAfterSeconds: deadline - elapsed,
   };
 }
 
@@ -513,7 +515,8 @@ function finishPromotion(work: Work, canary: CanaryStatus): PhaseResult {
       message: `Version ${canary.version} was promoted; waiting for ${deployment} to run it on every replica${detail}.`,
     },
     degraded: HEALTHY,
-    requeueAfterSeconds: Math.min(POLL_SECONDS, deadline - elapsed),
+    // As in waitForStable, only the deadline needs a timed wake-up.
+    requeueAfterSeconds: deadline - elapsed,
   };
 }
 
