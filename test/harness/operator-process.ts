@@ -40,6 +40,8 @@ export interface OperatorProcessOptions {
   namespace?: string;
   workers?: number;
   extraArgs?: string[];
+  /** Flags for Node itself, placed before the script, such as V8 flags that NODE_OPTIONS does not accept. */
+  nodeArgs?: string[];
   env?: Record<string, string>;
   /** Wait for /readyz before resolving (default true). */
   waitUntilReady?: boolean;
@@ -66,6 +68,7 @@ export async function startOperator(options: OperatorProcessOptions): Promise<Op
   const kubeconfigPath =
     (options.identity ?? 'service-account') === 'service-account' ? await serviceAccountKubeconfig(options.kubeconfigPath) : options.kubeconfigPath;
   const args = [
+    ...(options.nodeArgs ?? []),
     options.entryPoint ?? operatorEntryPoint,
     '--kubeconfig',
     kubeconfigPath,

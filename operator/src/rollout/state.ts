@@ -276,8 +276,8 @@ function waitForStable(
       message: `Waiting for ${deployment} to run version ${stable.version} on every replica${detail}.`,
     },
     degraded: HEALTHY,
-    // The Deployment's changes arrive as watch events, and the pod diagnosis asks for
-    // its own checks, so the only thing left to wake for is the deadline.
+    // The Deployment's changes arrive as watch events, and the pod diagnosis schedules
+    // its own checks, so the only timed wake-up left is the deadline.
     requeueAfterSeconds: deadline - elapsed,
   };
 }
