@@ -22,7 +22,7 @@ async function valueOf(registry: Registry, name: string, variant: string): Promi
 }
 
 describe('createExperimentMetrics', () => {
-  it('hands the counts to the counters when they are collected', async () => {
+  it('adds counts at collection', async () => {
     const registry = new Registry();
     const metrics = createExperimentMetrics(registry, experiment);
 
@@ -38,7 +38,7 @@ describe('createExperimentMetrics', () => {
     expect(await valueOf(registry, 'engagetrack_experiment_exposures_total', 'discount')).toBe(3);
   });
 
-  it('collects the counts of every metric set on one registry', async () => {
+  it('collects every set on a registry', async () => {
     const registry = new Registry();
     const first = createExperimentMetrics(registry, experiment);
     const second = createExperimentMetrics(registry, experiment);
