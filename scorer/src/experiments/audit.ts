@@ -45,7 +45,7 @@ export class AuditRecords {
     const { experiment, variant, riskBand, modelVersion } = record;
     return {
       message: 'variant assigned',
-      fields: { experiment, variant, riskBand, modelVersion, customer: this.customerDigest(record.customerId) },
+      fields: { experiment, variant, riskBand, modelVersion, customer: this.#customerDigest(record.customerId) },
     };
   }
 
@@ -53,11 +53,11 @@ export class AuditRecords {
     const { experiment, variant, event } = record;
     return {
       message: 'conversion recorded',
-      fields: { experiment, variant, event, customer: this.customerDigest(record.customerId) },
+      fields: { experiment, variant, event, customer: this.#customerDigest(record.customerId) },
     };
   }
 
-  customerDigest(customerId: string): string {
+  #customerDigest(customerId: string): string {
     return this.#hmac.hex(customerId);
   }
 }
