@@ -22,7 +22,7 @@ const AUDIT_KEY = Buffer.from('0123456789abcdef0123456789abcdef');
 /** Predictor stand-in: the churn probability is the `score` feature; a missing score is invalid. */
 class FakePredictor implements Predictor {
   readonly modelName = 'telco-churn';
-  readonly modelVersion = '1.2.0';
+  modelVersion = '1.2.0';
   calls = 0;
 
   async predict(rows: FeatureRow[]): Promise<Prediction[]> {
@@ -101,7 +101,7 @@ async function startApp(experiment: ExperimentConfig): Promise<Harness> {
   const app = express();
   app.use(observeRequests(logger, metrics));
   app.use(express.json());
-  const handlers = createExperimentHandlers({ experiment, predictor, registry, auditKey: AUDIT_KEY });
+  const handlers = createExperimentHandlers({ experiment, predictor, registry, auditKey: AUDIT_KEY, logger });
   app.post(NUDGE_ROUTE, handlers.nudge);
   app.post(CONVERSIONS_ROUTE, handlers.conversions);
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
@@ -241,6 +241,24 @@ describe('POST /v1/experiments/:name/nudge', () => {
       res: { statusCode: 200 },
     });
     expect(harness.rawAuditText()).not.toContain(customerId);
+  });
+
+  it('names the model version and band of each assignment', async () => {
+    const experiment = experimentOf();
+    const harness = await startApp(experiment);
+    const customerId = customerIn(experiment, 'discount');
+
+    await post(harness, '/v1/experiments/retention-q1/nudge', { customerId, features: { score: 0.82 } });
+    await post(harness, '/v1/experiments/retention-q1/nudge', { customerId, features: { score: 0.1 } });
+    harness.predictor.modelVersion = '1.3.0';
+    await post(harness, '/v1/experiments/retention-q1/nudge', { customerId, features: { score: 0.82 } });
+
+    const lines = harness.auditLines().map(({ variant, riskBand, modelVersion }) => ({ variant, riskBand, modelVersion }));
+    expect(lines).toEqual([
+      { variant: 'discount', riskBand: 'high', modelVersion: '1.2.0' },
+      { variant: 'discount', riskBand: 'low', modelVersion: '1.2.0' },
+      { variant: 'discount', riskBand: 'high', modelVersion: '1.3.0' },
+    ]);
   });
 
   it('assigns the same variant on every replica', async () => {
@@ -541,7 +559,7 @@ describe('bad input', () => {
 describe('createExperimentHandlers', () => {
   it('reuses counters of the same registry', () => {
     const registry = new Registry();
-    const deps = { experiment: experimentOf(), predictor: new FakePredictor(), registry, auditKey: AUDIT_KEY };
+    const deps = { experiment: experimentOf(), predictor: new FakePredictor(), registry, auditKey: AUDIT_KEY, logger: pino({ enabled: false }) };
 
     createExperimentHandlers(deps);
 
@@ -554,6 +572,7 @@ describe('createExperimentHandlers', () => {
       predictor: new FakePredictor(),
       registry: new Registry(),
       auditKey: Buffer.from('short'),
+      logger: pino({ enabled: false }),
     };
 
     expect(() => createExperimentHandlers(deps)).toThrow(ConfigError);

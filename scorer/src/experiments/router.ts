@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
 import { InvalidRequestError, NotFoundError } from '../errors.ts';
@@ -20,6 +21,8 @@ export interface ExperimentHandlerDeps {
   registry: Registry;
   /** Secret of at least 16 bytes for the HMAC of customer ids in the audit log. */
   auditKey: Buffer;
+  /** Logger of the request log lines, which the audit records become. */
+  logger: Logger;
 }
 
 export interface NudgeResponse {
@@ -59,7 +62,7 @@ export interface ExperimentHandlers {
  */
 export function createExperimentHandlers(deps: ExperimentHandlerDeps): ExperimentHandlers {
   const { experiment, predictor } = deps;
-  const audit = new AuditRecords(deps.auditKey);
+  const audit = new AuditRecords(deps.auditKey, deps.logger);
   const metrics = createExperimentMetrics(deps.registry, experiment);
 
   const nudge: RequestHandler<{ name: string }> = async (req, res) => {

@@ -86,6 +86,7 @@ function experimentHandlers(deps: AppDependencies): ExperimentHandlers {
     predictor: deps.service,
     registry: deps.metrics.registry,
     auditKey: deps.auditKey,
+    logger: deps.logger,
   });
 }
 
