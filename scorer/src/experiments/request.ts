@@ -23,36 +23,34 @@ export interface ConversionRequest {
 const CONTROL_CHARACTER = /\p{Cc}/u;
 const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
+const NUDGE_FIELDS = ['customerId', 'features'] as const;
+const CONVERSION_FIELDS = ['customerId', 'event'] as const;
+
+/** Validates a nudge body. A valid one allocates no problem list: every nudge pays for this check. */
 export function parseNudgeRequest(body: unknown): NudgeRequest {
-  const fields = requireObject(body, 'nudge', ['customerId', 'features']);
-  const problems = unknownFieldProblems(fields, ['customerId', 'features']);
+  const fields = requireObject(body, 'nudge', NUDGE_FIELDS);
+  const customerIdProblem = customerIdProblemOf(fields.customerId);
+  const featuresProblem = featuresProblemOf(fields.features);
 
-  problems.push(...customerIdProblems(fields.customerId));
-
-  const features = fields.features;
-  if (features === undefined) {
-    problems.push({ field: 'features', message: 'is required; send the feature values as an object' });
-  } else if (!isPlainObject(features)) {
-    problems.push({ field: 'features', message: 'must be an object of feature name to value' });
+  if (customerIdProblem !== undefined || featuresProblem !== undefined || !hasOnlyFields(fields, NUDGE_FIELDS)) {
+    throw invalidRequest('nudge', fields, NUDGE_FIELDS, [customerIdProblem, featuresProblem]);
   }
-
-  throwIfAny(problems, 'nudge');
-  return { customerId: fields.customerId as string, features: features as FeatureRow };
+  return { customerId: fields.customerId as string, features: fields.features as FeatureRow };
 }
 
 export function parseConversionRequest(body: unknown): ConversionRequest {
-  const fields = requireObject(body, 'conversion', ['customerId', 'event']);
-  const problems = unknownFieldProblems(fields, ['customerId', 'event']);
+  const fields = requireObject(body, 'conversion', CONVERSION_FIELDS);
+  const customerIdProblem = customerIdProblemOf(fields.customerId);
+  const eventProblem = eventProblemOf(fields.event);
 
-  problems.push(...customerIdProblems(fields.customerId));
-  problems.push(...eventProblems(fields.event));
-
-  throwIfAny(problems, 'conversion');
+  if (customerIdProblem !== undefined || eventProblem !== undefined || !hasOnlyFields(fields, CONVERSION_FIELDS)) {
+    throw invalidRequest('conversion', fields, CONVERSION_FIELDS, [customerIdProblem, eventProblem]);
+  }
   return { customerId: fields.customerId as string, event: fields.event as string };
 }
 
-function customerIdProblems(customerId: unknown): FieldProblem[] {
-  const problem = (message: string) => [{ field: 'customerId', message }];
+function customerIdProblemOf(customerId: unknown): FieldProblem | undefined {
+  const problem = (message: string) => ({ field: 'customerId', message });
 
   if (customerId === undefined) {
     return problem('is required');
@@ -69,11 +67,21 @@ function customerIdProblems(customerId: unknown): FieldProblem[] {
   if (CONTROL_CHARACTER.test(customerId)) {
     return problem('must not contain control characters');
   }
-  return [];
+  return undefined;
 }
 
-function eventProblems(event: unknown): FieldProblem[] {
-  const problem = (message: string) => [{ field: 'event', message }];
+function featuresProblemOf(features: unknown): FieldProblem | undefined {
+  if (features === undefined) {
+    return { field: 'features', message: 'is required; send the feature values as an object' };
+  }
+  if (!isPlainObject(features)) {
+    return { field: 'features', message: 'must be an object of feature name to value' };
+  }
+  return undefined;
+}
+
+function eventProblemOf(event: unknown): FieldProblem | undefined {
+  const problem = (message: string) => ({ field: 'event', message });
 
   if (event === undefined) {
     return problem('is required');
@@ -84,7 +92,7 @@ function eventProblems(event: unknown): FieldProblem[] {
         'starting with a letter or digit',
     );
   }
-  return [];
+  return undefined;
 }
 
 function requireObject(body: unknown, kind: string, fields: readonly string[]): Record<string, unknown> {
@@ -97,16 +105,31 @@ function requireObject(body: unknown, kind: string, fields: readonly string[]): 
   return body;
 }
 
-function unknownFieldProblems(fields: Record<string, unknown>, known: readonly string[]): FieldProblem[] {
-  return Object.keys(fields)
-    .filter((key) => !known.includes(key))
-    .map((key) => ({ field: key, message: `unknown field; the request accepts ${known.join(' and ')}` }));
+function hasOnlyFields(fields: Record<string, unknown>, known: readonly string[]): boolean {
+  for (const key in fields) {
+    if (!known.includes(key)) {
+      return false;
+    }
+  }
+  return true;
 }
 
-function throwIfAny(problems: FieldProblem[], kind: string): void {
-  if (problems.length > 0) {
-    throw new InvalidRequestError(`invalid ${kind} request`, problems);
+/** Builds the error of an invalid request: unknown fields first, then the problems of known ones. */
+function invalidRequest(
+  kind: string,
+  fields: Record<string, unknown>,
+  known: readonly string[],
+  fieldProblems: (FieldProblem | undefined)[],
+): InvalidRequestError {
+  const problems: FieldProblem[] = Object.keys(fields)
+    .filter((key) => !known.includes(key))
+    .map((key) => ({ field: key, message: `unknown field; the request accepts ${known.join(' and ')}` }));
+  for (const problem of fieldProblems) {
+    if (problem !== undefined) {
+      problems.push(problem);
+    }
   }
+  return new InvalidRequestError(`invalid ${kind} request`, problems);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
