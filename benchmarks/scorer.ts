@@ -9,17 +9,19 @@
  *   the split of a request's time between encoding and the model call;
  * - resident memory of the scorer process.
  *
- * Both servers run as child processes on 127.0.0.1 and autocannon runs here. Rounds
+ * Both servers run as child processes on 127.0.0.1 and autocannon runs here. With taskset
+ * and at least 2 CPUs, the servers run on the last CPU and this process on the others, so
+ * that the load generator never takes CPU time from the server it measures. Rounds
  * alternate the endpoints, and each ratio is the median of the per-round ratios, so that
  * load from other processes falls on both sides of a ratio alike. Server CPU time per
  * request is reported beside req/s because it varies less with that load.
  * Options: --duration SECONDS per HTTP run (default 3), --rounds N of the three HTTP runs
  * (default 5), --connections N (default 50).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -67,11 +69,17 @@ const predictBody = JSON.stringify({ instances: [example] });
 const nudgeBody = JSON.stringify({ customerId: '7590-VHVEG', features: example });
 
 async function main(): Promise<void> {
-  console.log(`Scorer benchmark: ${rounds} rounds of ${duration} s per endpoint, ${connections} connections, Node ${process.version}\n`);
+  console.log(`Scorer benchmark: ${rounds} rounds of ${duration} s per endpoint, ${connections} connections, Node ${process.version}`);
+  const pinning = pinCpus();
+  console.log(`CPU pinning: ${pinning.description}\n`);
 
   const configFile = await writeBenchConfig();
-  const baseline = await startChild(['benchmarks/scorer-baseline-server.ts'], /listening on (\S+)/);
-  const scorer = await startChild(['scorer/src/cli.ts', 'serve', '--config', configFile, '--host', '127.0.0.1'], /listening on (\S+)[\s\S]*Try it:/);
+  const baseline = await startChild(pinning.serverPrefix, ['benchmarks/scorer-baseline-server.ts'], /listening on (\S+)/);
+  const scorer = await startChild(
+    pinning.serverPrefix,
+    ['scorer/src/cli.ts', 'serve', '--config', configFile, '--host', '127.0.0.1'],
+    /listening on (\S+)[\s\S]*Try it:/,
+  );
 
   const targets = {
     trivial: { url: `${baseline.url}/constant`, body: predictBody, pid: baseline.child.pid },
@@ -114,6 +122,7 @@ async function main(): Promise<void> {
   console.log(`predict / trivial req/s     ${ratio(runs.predict, runs.trivial, rps)}x   (target >= 0.90x)`);
   console.log(`predict p99 / trivial p99   ${ratio(runs.predict, runs.trivial, (result) => result.p99Ms)}x   (target <= 2.00x)`);
   console.log(`nudge / predict req/s       ${ratio(runs.nudge, runs.predict, rps)}x   (target >= 0.95x)`);
+  console.log(`  per round                 ${runs.nudge.map((result, round) => (rps(result) / rps(runs.predict[round]!)).toFixed(2)).join(' ')}`);
   console.log(
     `server CPU per request       trivial ${trivial.cpuMicrosPerRequest.toFixed(0)} us, predict ${predict.cpuMicrosPerRequest.toFixed(0)} us, ` +
       `nudge ${nudge.cpuMicrosPerRequest.toFixed(0)} us`,
@@ -268,8 +277,24 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-async function startChild(args: string[], readyPattern: RegExp): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, args, {
+/**
+ * Pins this process to every CPU but the last and returns the command prefix that starts a
+ * server on the last one. Without taskset or a second CPU, nothing is pinned.
+ */
+function pinCpus(): { serverPrefix: string[]; description: string } {
+  const cpus = availableParallelism();
+  const serverCpu = String(cpus - 1);
+  const clientCpus = cpus === 2 ? '0' : `0-${cpus - 2}`;
+  if (cpus < 2 || spawnSync('taskset', ['--all-tasks', '--cpu-list', '--pid', clientCpus, String(process.pid)], { stdio: 'ignore' }).status !== 0) {
+    return { serverPrefix: [], description: 'none (it needs taskset and 2 CPUs); the servers share CPUs with the load generator' };
+  }
+  return { serverPrefix: ['taskset', '--cpu-list', serverCpu], description: `servers on CPU ${serverCpu}, load generator on CPU ${clientCpus}` };
+}
+
+/** Starts `node args` behind `prefix` (empty, or a taskset command) and waits for its ready line. */
+async function startChild(prefix: string[], args: string[], readyPattern: RegExp): Promise<{ url: string; child: ChildProcess }> {
+  const command = [...prefix, process.execPath, ...args];
+  const child = spawn(command[0]!, command.slice(1), {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info' },
     // The scorer's JSON log lines go to /dev/null; they are still formatted and written.
     stdio: ['ignore', 'ignore', 'pipe'],
