@@ -25,6 +25,7 @@
 // as the operator image does; `source` runs operator/src/main.ts through Node's type stripping.
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -47,6 +48,7 @@ import { readCrdManifests } from '../test/harness/kube.ts';
 import { operatorEntryPoint, startCountingProxy, startOperator } from '../test/harness/operator-process.ts';
 import type { CountingProxy, RecordedRequest } from '../test/harness/operator-process.ts';
 import { ProgressTracker, isDone } from './operator-progress.ts';
+import { cpuSecondsByName, formatCpuSeconds, takeCpuSnapshot } from './process-cpu.ts';
 import type { Progress } from './operator-progress.ts';
 
 const { values } = parseArgs({
@@ -84,6 +86,8 @@ interface RunFigures {
   deploymentsCompleteMs: number;
   requestsToDone: number;
   requestsToComplete: number;
+  /** CPU seconds per process from the first create until done. */
+  cpuToDone: [string, number][];
 }
 
 function churnModel(name: string, namespace: string): ChurnModel {
@@ -148,12 +152,22 @@ async function writeLikeTheOperator(client: KubeClient, model: ChurnModel): Prom
   await client.patchStatus(CHURN_MODEL, model.metadata?.namespace ?? '', model.metadata?.name ?? '', status);
 }
 
-/** Times one run: `create` starts at zero, then the tracker waits for done and for complete Deployments. */
-async function timeRun(tracker: ProgressTracker, proxy: CountingProxy, create: () => Promise<void>): Promise<RunFigures> {
+/**
+ * Times one run: `create` starts at zero, then the tracker waits for done and for complete
+ * Deployments. `processNames` names processes by id in the CPU figures.
+ */
+async function timeRun(
+  tracker: ProgressTracker,
+  proxy: CountingProxy,
+  processNames: ReadonlyMap<number, string>,
+  create: () => Promise<void>,
+): Promise<RunFigures> {
   proxy.reset();
+  const cpuBefore = await takeCpuSnapshot();
   const started = performance.now();
   await create();
   const done = await tracker.waitFor('done', (progress) => isDone(progress, models), DONE_TIMEOUT_MS);
+  const cpuToDone = cpuSecondsByName(cpuBefore, await takeCpuSnapshot(), processNames);
   const requestsToDone = proxy.requests.length;
   const complete = await tracker.waitFor('complete Deployments', (progress) => progress.deploymentsComplete === models, DONE_TIMEOUT_MS);
   return {
@@ -162,6 +176,7 @@ async function timeRun(tracker: ProgressTracker, proxy: CountingProxy, create: (
     deploymentsCompleteMs: complete - started,
     requestsToDone,
     requestsToComplete: proxy.requests.length,
+    cpuToDone,
   };
 }
 
@@ -179,7 +194,7 @@ async function measureBaseline(kubeconfigPath: string, admin: KubeConfig, client
   const operatorClient = new KubeClient(operatorKubeConfig(proxyConfig));
   const tracker = await ProgressTracker.start(client, namespace);
   try {
-    return await timeRun(tracker, proxy, () =>
+    return await timeRun(tracker, proxy, new Map([[process.pid, 'benchmark (client, proxy, tracker)']]), () =>
       pool(models, workers, async (index) => {
         const created = await createModel(client, namespace, `model-${index}`);
         await writeLikeTheOperator(operatorClient, created);
@@ -262,7 +277,11 @@ async function main(): Promise<void> {
       nodeArgs,
     });
     const tracker = await ProgressTracker.start(client, 'bench-operator');
-    const run = await timeRun(tracker, proxy, () =>
+    const processNames = new Map([
+      [process.pid, 'benchmark (proxy, tracker)'],
+      [operator.child.pid!, 'operator'],
+    ]);
+    const run = await timeRun(tracker, proxy, processNames, () =>
       pool(models, workers, async (index) => {
         await createModel(client, 'bench-operator', `model-${index}`);
       }),
@@ -292,6 +311,8 @@ async function main(): Promise<void> {
     console.log(`operator: ${values.entry === 'compiled' ? 'compiled JavaScript' : 'TypeScript through type stripping'} (${relative(repositoryRoot, entryPoint)}), NODE_OPTIONS=${nodeOptions}, node flags: ${nodeArgs.join(' ') || 'none'}`);
     console.log(`done = ${DEFINITION_OF_DONE}`);
     console.log(`time to done: operator ${seconds(run.doneMs)}, baseline ${seconds(baseline.doneMs)}, ratio ${(run.doneMs / baseline.doneMs).toFixed(2)} (target <= 1.5)`);
+    console.log(`CPU time until done, baseline run (${os.availableParallelism()} CPUs): ${formatCpuSeconds(baseline.cpuToDone)}`);
+    console.log(`CPU time until done, operator run: ${formatCpuSeconds(run.cpuToDone)}`);
     console.log(
       `time until every Deployment's rollout is complete (controller-manager and KWOK): operator run ${seconds(run.deploymentsCompleteMs)}, baseline run ${seconds(baseline.deploymentsCompleteMs)}`,
     );

@@ -31,6 +31,7 @@ import { loadBundle } from '../scorer/src/model/bundle-loader.ts';
 import { openBundleSource } from '../scorer/src/model/bundle-source.ts';
 import { RowEncoder } from '../scorer/src/model/encoder.ts';
 import { ModelService } from '../scorer/src/model/model-service.ts';
+import { cpuSecondsOf } from './process-cpu.ts';
 import { parseModelUri } from '../scorer/src/model/uri.ts';
 
 const SAMPLE_CONFIG = 'samples/scorer/config.yaml';
@@ -40,8 +41,6 @@ const BATCH_ROWS = 10_000;
 const BATCH_SECONDS = 3;
 /** Calls timed for each half of the batch split. */
 const SPLIT_CALLS = 30;
-/** USER_HZ of /proc/PID/stat; 100 on Linux for every common architecture. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 interface HttpResult {
   requestsPerSecond: number;
@@ -82,9 +81,9 @@ async function main(): Promise<void> {
   );
 
   const targets = {
-    trivial: { url: `${baseline.url}/constant`, body: predictBody, pid: baseline.child.pid },
-    predict: { url: `${scorer.url}/v1/models/telco-churn:predict`, body: predictBody, pid: scorer.child.pid },
-    nudge: { url: `${scorer.url}/v1/experiments/retention-q1/nudge`, body: nudgeBody, pid: scorer.child.pid },
+    trivial: { url: `${baseline.url}/constant`, body: predictBody, pid: baseline.child.pid! },
+    predict: { url: `${scorer.url}/v1/models/telco-churn:predict`, body: predictBody, pid: scorer.child.pid! },
+    nudge: { url: `${scorer.url}/v1/experiments/retention-q1/nudge`, body: nudgeBody, pid: scorer.child.pid! },
   };
   const runs: Record<keyof typeof targets, HttpResult[]> = { trivial: [], predict: [], nudge: [] };
   let scorerRss: number;
@@ -146,13 +145,13 @@ function runAutocannon(url: string, body: string, seconds: number): Promise<auto
   return autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json' }, connections, duration: seconds });
 }
 
-async function measure(url: string, body: string, pid: number | undefined): Promise<HttpResult> {
-  const cpuBefore = cpuMicros(pid);
+async function measure(url: string, body: string, pid: number): Promise<HttpResult> {
+  const cpuBefore = cpuSecondsOf(pid);
   const result = await runAutocannon(url, body, duration);
-  const cpuUsed = cpuMicros(pid) - cpuBefore;
+  const cpuUsed = cpuSecondsOf(pid) - cpuBefore;
   return {
     requestsPerSecond: result.requests.average,
-    cpuMicrosPerRequest: cpuUsed / Math.max(1, result.requests.total),
+    cpuMicrosPerRequest: (cpuUsed * 1e6) / Math.max(1, result.requests.total),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors,
@@ -320,14 +319,6 @@ async function writeBenchConfig(): Promise<string> {
   const path = join(await mkdtemp(join(tmpdir(), 'scorer-bench-')), 'scorer.yaml');
   await writeFile(path, dumpYaml(config));
   return path;
-}
-
-/** User plus system CPU time of the process from /proc, in microseconds (Linux only). */
-function cpuMicros(pid: number | undefined): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // Fields 14 and 15 of /proc/PID/stat, counted from the state field at index 0 here.
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks / CLOCK_TICKS_PER_SECOND) * 1e6;
 }
 
 function residentBytes(pid: number | undefined): number {
