@@ -31,8 +31,8 @@ import { loadBundle } from '../scorer/src/model/bundle-loader.ts';
 import { openBundleSource } from '../scorer/src/model/bundle-source.ts';
 import { RowEncoder } from '../scorer/src/model/encoder.ts';
 import { ModelService } from '../scorer/src/model/model-service.ts';
-import { cpuSecondsOf } from './process-cpu.ts';
 import { parseModelUri } from '../scorer/src/model/uri.ts';
+import { cpuSecondsOf } from './process-cpu.ts';
 
 const SAMPLE_CONFIG = 'samples/scorer/config.yaml';
 const SAMPLE_BUNDLE = 'samples/models/telco-churn';

@@ -42,8 +42,9 @@ export class Sha256Hmac {
   /** Returns the HMAC of the UTF-8 bytes of `message`, in lowercase hex. */
   hex(message: string): string {
     // Buffer.write stops at the end of the buffer, so the room is checked for the longest encoding.
-    if (BLOCK_BYTES + message.length * MAX_UTF8_BYTES_PER_CODE_UNIT > this.#inner.length) {
-      this.#grow(BLOCK_BYTES + message.length * MAX_UTF8_BYTES_PER_CODE_UNIT);
+    const maxLength = BLOCK_BYTES + message.length * MAX_UTF8_BYTES_PER_CODE_UNIT;
+    if (maxLength > this.#inner.length) {
+      this.#grow(maxLength);
     }
     const messageBytes = this.#inner.write(message, BLOCK_BYTES, 'utf8');
 

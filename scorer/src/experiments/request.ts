@@ -23,30 +23,49 @@ export interface ConversionRequest {
 const CONTROL_CHARACTER = /\p{Cc}/u;
 const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
-const NUDGE_FIELDS = ['customerId', 'features'] as const;
-const CONVERSION_FIELDS = ['customerId', 'event'] as const;
+/** Check of one field of a body: its problem, or undefined when the value is valid. */
+type FieldCheck = (value: unknown) => FieldProblem | undefined;
 
-/** Validates a nudge body. A valid one allocates no problem list: every nudge pays for this check. */
+/** Fields that a body accepts, each with its check, in the order their problems are listed. */
+interface BodyShape {
+  kind: string;
+  fields: readonly string[];
+  checks: readonly (readonly [field: string, check: FieldCheck])[];
+}
+
+const NUDGE_BODY = bodyShape('nudge', { customerId: customerIdProblemOf, features: featuresProblemOf });
+const CONVERSION_BODY = bodyShape('conversion', { customerId: customerIdProblemOf, event: eventProblemOf });
+
 export function parseNudgeRequest(body: unknown): NudgeRequest {
-  const fields = requireObject(body, 'nudge', NUDGE_FIELDS);
-  const customerIdProblem = customerIdProblemOf(fields.customerId);
-  const featuresProblem = featuresProblemOf(fields.features);
-
-  if (customerIdProblem !== undefined || featuresProblem !== undefined || !hasOnlyFields(fields, NUDGE_FIELDS)) {
-    throw invalidRequest('nudge', fields, NUDGE_FIELDS, [customerIdProblem, featuresProblem]);
-  }
+  const fields = validateBody(body, NUDGE_BODY);
   return { customerId: fields.customerId as string, features: fields.features as FeatureRow };
 }
 
 export function parseConversionRequest(body: unknown): ConversionRequest {
-  const fields = requireObject(body, 'conversion', CONVERSION_FIELDS);
-  const customerIdProblem = customerIdProblemOf(fields.customerId);
-  const eventProblem = eventProblemOf(fields.event);
-
-  if (customerIdProblem !== undefined || eventProblem !== undefined || !hasOnlyFields(fields, CONVERSION_FIELDS)) {
-    throw invalidRequest('conversion', fields, CONVERSION_FIELDS, [customerIdProblem, eventProblem]);
-  }
+  const fields = validateBody(body, CONVERSION_BODY);
   return { customerId: fields.customerId as string, event: fields.event as string };
+}
+
+function bodyShape(kind: string, checks: Record<string, FieldCheck>): BodyShape {
+  return { kind, fields: Object.keys(checks), checks: Object.entries(checks) };
+}
+
+/**
+ * Returns the fields of `body` when every field passes its check and no other field is
+ * present, and throws InvalidRequestError naming each problem otherwise. A valid body
+ * allocates no problem list, because every nudge pays for this check.
+ */
+function validateBody(body: unknown, shape: BodyShape): Record<string, unknown> {
+  const fields = requireObject(body, shape.kind, shape.fields);
+  for (const [field, check] of shape.checks) {
+    if (check(fields[field]) !== undefined) {
+      throw invalidRequest(fields, shape);
+    }
+  }
+  if (!hasOnlyFields(fields, shape.fields)) {
+    throw invalidRequest(fields, shape);
+  }
+  return fields;
 }
 
 function customerIdProblemOf(customerId: unknown): FieldProblem | undefined {
@@ -115,21 +134,18 @@ function hasOnlyFields(fields: Record<string, unknown>, known: readonly string[]
 }
 
 /** Builds the error of an invalid request: unknown fields first, then the problems of known ones. */
-function invalidRequest(
-  kind: string,
-  fields: Record<string, unknown>,
-  known: readonly string[],
-  fieldProblems: (FieldProblem | undefined)[],
-): InvalidRequestError {
+function invalidRequest(fields: Record<string, unknown>, shape: BodyShape): InvalidRequestError {
+  const known = shape.fields;
   const problems: FieldProblem[] = Object.keys(fields)
     .filter((key) => !known.includes(key))
     .map((key) => ({ field: key, message: `unknown field; the request accepts ${known.join(' and ')}` }));
-  for (const problem of fieldProblems) {
+  for (const [field, check] of shape.checks) {
+    const problem = check(fields[field]);
     if (problem !== undefined) {
       problems.push(problem);
     }
   }
-  return new InvalidRequestError(`invalid ${kind} request`, problems);
+  return new InvalidRequestError(`invalid ${shape.kind} request`, problems);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -6,7 +6,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { metadataSchema } from '../model/metadata.ts';
 import { runTrain, parseTrainArgs } from './command.ts';
 
-// The Telco customer churn data set is read from outside the repository.
 // The IBM Telco customer churn CSV is not in the repository. TELCO_CSV names it, and by
 // default it is read from the data folder beside the checkout. Without it the quality
 // test is skipped locally, but fails under CI, where a silent skip would hide a regression.
