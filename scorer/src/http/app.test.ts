@@ -116,6 +116,29 @@ describe('scorer HTTP API', () => {
     });
   });
 
+  it('served routes match loose spellings', async () => {
+    const paths = [
+      '/V1/MODELS/telco-churn:PREDICT',
+      '/v1/models/telco%2Dchurn:predict/',
+      '/v1/experiments/retention-q1/nudge/',
+      '/v1/experiments/retention%2Dq1/NUDGE',
+      '/v2/models/telco-churn/infer/',
+    ];
+    const predict = { instances: [TELCO_ROW] };
+    const nudge = { customerId: 'c-1', features: TELCO_ROW };
+    const infer = { inputs: [{ name: 'features', datatype: 'BYTES', shape: [1], data: [TELCO_ROW] }] };
+    const bodies = [predict, predict, nudge, nudge, infer];
+    const statuses = await Promise.all(paths.map(async (path, index) => (await postJson(`${scorer.url}${path}`, bodies[index])).status));
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+  });
+
+  it('slashed or misencoded names fail', async () => {
+    const slashed = await postJson(`${scorer.url}/v1/models/telco/churn:predict`, { instances: [TELCO_ROW] });
+    expect(slashed.status).toBe(404);
+    const badlyEncoded = await postJson(`${scorer.url}/v1/experiments/retention%E0q1/nudge`, { customerId: 'c-1', features: TELCO_ROW });
+    expect(badlyEncoded.status).toBe(400);
+  });
+
   it('GET on predict is a 405', async () => {
     const response = await fetch(predictUrl());
     expect(response.status).toBe(405);

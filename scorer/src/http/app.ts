@@ -13,6 +13,7 @@ import type { ScorerMetrics } from './metrics.ts';
 import { observeRequests } from './observe.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { labelRoute } from './route-label.ts';
+import { namedRoutePath } from './route-path.ts';
 import { healthRouter } from './routes/health.ts';
 import { V1_PREDICT_PATH, V1_PREDICT_ROUTE, v1ModelHandlers, v1PredictHandlers } from './routes/v1.ts';
 import { V2_INFER_ROUTE, v2InferHandlers, v2MetadataHandlers, v2ReadyHandlers } from './routes/v2.ts';
@@ -49,15 +50,18 @@ export function createApp(deps: AppDependencies): Express {
   const experiment = experimentHandlers(deps);
   // Without an experiment the body is not parsed: the 404 comes first.
   const experimentGuards = config.experiment === undefined ? readGuards.guards : writeGuards.guards;
+  const nudgePath = namedRoutePath(NUDGE_ROUTE);
+  const conversionsPath = namedRoutePath(CONVERSIONS_ROUTE);
+  const inferPath = namedRoutePath(V2_INFER_ROUTE);
   app.post(V1_PREDICT_PATH, ...v1PredictHandlers(service, maxBatchSize, writeGuards));
-  app.post(NUDGE_ROUTE, labelRoute(NUDGE_ROUTE), ...experimentGuards, experiment.nudge);
+  app.post(nudgePath, labelRoute(NUDGE_ROUTE), ...experimentGuards, experiment.nudge);
   app.all(V1_PREDICT_PATH, labelRoute(V1_PREDICT_ROUTE), onlyMethod('POST'));
-  app.all(NUDGE_ROUTE, labelRoute(NUDGE_ROUTE), onlyMethod('POST'));
-  app.post(CONVERSIONS_ROUTE, labelRoute(CONVERSIONS_ROUTE), ...experimentGuards, experiment.conversions);
-  app.all(CONVERSIONS_ROUTE, labelRoute(CONVERSIONS_ROUTE), onlyMethod('POST'));
+  app.all(nudgePath, labelRoute(NUDGE_ROUTE), onlyMethod('POST'));
+  app.post(conversionsPath, labelRoute(CONVERSIONS_ROUTE), ...experimentGuards, experiment.conversions);
+  app.all(conversionsPath, labelRoute(CONVERSIONS_ROUTE), onlyMethod('POST'));
   app.get('/v1/models/:name', ...v1ModelHandlers(service, readGuards));
-  app.post('/v2/models/:name/infer', ...v2InferHandlers(service, maxBatchSize, writeGuards));
-  app.all('/v2/models/:name/infer', labelRoute(V2_INFER_ROUTE), onlyMethod('POST'));
+  app.post(inferPath, ...v2InferHandlers(service, maxBatchSize, writeGuards));
+  app.all(inferPath, labelRoute(V2_INFER_ROUTE), onlyMethod('POST'));
   app.get('/v2/models/:name/ready', ...v2ReadyHandlers(service, readGuards));
   app.get('/v2/models/:name', ...v2MetadataHandlers(service, readGuards));
 
