@@ -1,6 +1,8 @@
 /** Shapes shared by the model, the HTTP routes and the experiments. */
 
-export type RiskBand = 'low' | 'medium' | 'high';
+export const RISK_BANDS = ['low', 'medium', 'high'] as const;
+
+export type RiskBand = (typeof RISK_BANDS)[number];
 
 /** Lower bounds of the medium and high bands: low < medium <= p < high <= p. */
 export interface RiskBandThresholds {

@@ -8,12 +8,6 @@ import { Sha256Hmac } from './hmac.ts';
 /** Shortest audit key accepted: 128 bits. */
 export const MIN_AUDIT_KEY_BYTES = 16;
 
-/**
- * Child loggers kept for assignment lines. One per variant and risk band of a model
- * version: 10 variants at most, 3 bands, and room for the version before a model reload.
- */
-const MAX_ASSIGNMENT_LOGGERS = 60;
-
 export interface AssignmentRecord {
   experiment: string;
   variant: string;
@@ -39,7 +33,9 @@ export interface ConversionRecord {
 export class AuditRecords {
   readonly #hmac: Sha256Hmac;
   readonly #logger: Logger;
-  readonly #assignmentLoggers = new Map<string, Logger>();
+  /** Child loggers of assignment lines by variant, then risk band, for #loggersModelVersion. */
+  readonly #assignmentLoggers = new Map<string, Map<RiskBand, Logger>>();
+  #loggersModelVersion: string | undefined;
 
   /** `logger` must be the logger of the request log lines; the records write through children of it. */
   constructor(auditKey: Buffer, logger: Logger) {
@@ -72,20 +68,26 @@ export class AuditRecords {
   /**
    * Returns a child logger bound to the experiment, variant, risk band and model version of
    * the record. Those four fields repeat on every assignment line, and as bindings they are
-   * serialized once per child rather than once per line. The cache starts over when full,
-   * which takes model reloads.
+   * serialized once per child rather than once per line. The loggers are looked up by
+   * variant and band without building a key string, and start over when the model version
+   * changes, so they stay at most three per variant.
    */
   #assignmentLogger(record: AssignmentRecord): Logger {
     const { experiment, variant, riskBand, modelVersion } = record;
-    // Variant names are Kubernetes object names, so a space cannot occur inside one.
-    const key = `${variant} ${riskBand} ${modelVersion}`;
-    let logger = this.#assignmentLoggers.get(key);
+    if (modelVersion !== this.#loggersModelVersion) {
+      this.#assignmentLoggers.clear();
+      this.#loggersModelVersion = modelVersion;
+    }
+
+    let byBand = this.#assignmentLoggers.get(variant);
+    if (byBand === undefined) {
+      byBand = new Map();
+      this.#assignmentLoggers.set(variant, byBand);
+    }
+    let logger = byBand.get(riskBand);
     if (logger === undefined) {
-      if (this.#assignmentLoggers.size >= MAX_ASSIGNMENT_LOGGERS) {
-        this.#assignmentLoggers.clear();
-      }
       logger = this.#logger.child({ experiment, variant, riskBand, modelVersion });
-      this.#assignmentLoggers.set(key, logger);
+      byBand.set(riskBand, logger);
     }
     return logger;
   }

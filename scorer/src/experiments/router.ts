@@ -4,15 +4,17 @@ import type { Registry } from 'prom-client';
 
 import { InvalidRequestError, NotFoundError } from '../errors.ts';
 import { setRequestLogRecord } from '../http/observe.ts';
-import { sendJson } from '../http/send-json.ts';
+import { sendJson, sendJsonText } from '../http/send-json.ts';
 import { riskBandOf } from '../prediction.ts';
-import type { FeatureRow, Prediction, Predictor, RiskBand } from '../prediction.ts';
+import type { Prediction, Predictor } from '../prediction.ts';
 import { assignVariant } from './assignment.ts';
 import { AuditRecords } from './audit.ts';
-import type { ExperimentConfig, NudgeChannel, Variant } from './config.ts';
+import type { ExperimentConfig, Variant } from './config.ts';
 import { createExperimentMetrics } from './metrics.ts';
+import { NudgeResponseWriter } from './nudge-response.ts';
 import { parseConversionRequest, parseNudgeRequest } from './request.ts';
-import { renderMessage } from './template.ts';
+
+export type { Nudge, NudgeResponse } from './nudge-response.ts';
 
 export interface ExperimentHandlerDeps {
   experiment: ExperimentConfig;
@@ -23,17 +25,6 @@ export interface ExperimentHandlerDeps {
   auditKey: Buffer;
   /** Logger of the request log lines, which the audit records become. */
   logger: Logger;
-}
-
-export interface NudgeResponse {
-  experiment: string;
-  /** The customer's variant; while paused, the control, or null without a control. */
-  variant: string | null;
-  nudge: { action: string; channel: NudgeChannel; message: string } | null;
-  churnProbability: number;
-  riskBand: RiskBand;
-  modelVersion: string;
-  paused: boolean;
 }
 
 export interface ConversionResponse {
@@ -64,33 +55,29 @@ export function createExperimentHandlers(deps: ExperimentHandlerDeps): Experimen
   const { experiment, predictor } = deps;
   const audit = new AuditRecords(deps.auditKey, deps.logger);
   const metrics = createExperimentMetrics(deps.registry, experiment);
+  const responses = new NudgeResponseWriter(experiment);
 
   const nudge: RequestHandler<{ name: string }> = async (req, res) => {
     requireServedExperiment(experiment, req.params.name);
     const { customerId, features } = parseNudgeRequest(req.body);
 
     const variant = servedVariant(experiment, customerId);
-    const prediction = await predictOne(predictor, features);
-    const riskBand = riskBandOf(prediction.churnProbability, experiment.riskBands);
+    let predictions: Prediction[];
+    try {
+      predictions = await predictor.predict([features]);
+    } catch (error) {
+      throw withFeatureFields(error);
+    }
+    const { churnProbability } = firstPrediction(predictor, predictions);
+    const riskBand = riskBandOf(churnProbability, experiment.riskBands);
+    const modelVersion = predictor.modelVersion;
 
     if (!experiment.paused && variant !== undefined) {
       metrics.countExposure(variant.name);
-      setRequestLogRecord(
-        res,
-        audit.variantAssigned({ experiment: experiment.name, variant: variant.name, riskBand, modelVersion: predictor.modelVersion, customerId }),
-      );
+      setRequestLogRecord(res, audit.variantAssigned({ experiment: experiment.name, variant: variant.name, riskBand, modelVersion, customerId }));
     }
 
-    const body: NudgeResponse = {
-      experiment: experiment.name,
-      variant: variant?.name ?? null,
-      nudge: nudgeFor(experiment, variant, riskBand, prediction.churnProbability),
-      churnProbability: prediction.churnProbability,
-      riskBand,
-      modelVersion: predictor.modelVersion,
-      paused: experiment.paused,
-    };
-    sendJson(res, body);
+    sendJsonText(res, responses.write({ variant, riskBand, churnProbability, modelVersion }));
   };
 
   const conversions: RequestHandler<{ name: string }> = (req, res) => {
@@ -144,42 +131,19 @@ function servedVariant(experiment: ExperimentConfig, customerId: string): Varian
   return experiment.paused ? experiment.control : assignVariant(experiment, customerId);
 }
 
-function nudgeFor(
-  experiment: ExperimentConfig,
-  variant: Variant | undefined,
-  riskBand: RiskBand,
-  churnProbability: number,
-): NudgeResponse['nudge'] {
-  const rule = variant?.nudges[riskBand];
-  if (variant === undefined || rule === undefined) {
-    return null;
+/**
+ * Returns the error of a rejected row with its problems renamed: the predictor names them
+ * by row (`instances[0].tenure`), and this API sends one row under `features`.
+ */
+function withFeatureFields(error: unknown): unknown {
+  if (!(error instanceof InvalidRequestError)) {
+    return error;
   }
-
-  const message = renderMessage(rule.message, {
-    experiment: experiment.name,
-    variant: variant.name,
-    band: riskBand,
-    probabilityPercent: String(Math.round(churnProbability * 100)),
-  });
-  return { action: rule.action, channel: rule.channel, message };
+  const problems = error.problems.map((problem) => ({ ...problem, field: featureField(problem.field) }));
+  return new InvalidRequestError(error.message, problems);
 }
 
-/**
- * Scores one row. The predictor names problems by row (`instances[0].tenure`); this API
- * sends one row under `features`, so problems are renamed to `features.tenure`.
- */
-async function predictOne(predictor: Predictor, features: FeatureRow): Promise<Prediction> {
-  let predictions: Prediction[];
-  try {
-    predictions = await predictor.predict([features]);
-  } catch (error) {
-    if (error instanceof InvalidRequestError) {
-      const problems = error.problems.map((problem) => ({ ...problem, field: featureField(problem.field) }));
-      throw new InvalidRequestError(error.message, problems);
-    }
-    throw error;
-  }
-
+function firstPrediction(predictor: Predictor, predictions: Prediction[]): Prediction {
   const prediction = predictions[0];
   if (prediction === undefined) {
     throw new Error(`model ${predictor.modelName} returned no prediction for one row`);

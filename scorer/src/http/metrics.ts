@@ -1,6 +1,6 @@
 /** Prometheus metrics of the scorer (prom-client), with the names other components rely on. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RiskBand } from '../prediction.ts';
+import { RISK_BANDS, type RiskBand } from '../prediction.ts';
 
 export interface ScorerMetrics {
   registry: Registry;
@@ -54,7 +54,7 @@ export function createScorerMetrics(model: string, modelVersion: string): Scorer
 }
 
 export function countPredictions(metrics: ScorerMetrics, counts: Record<RiskBand, number>): void {
-  for (const band of ['low', 'medium', 'high'] as const) {
+  for (const band of RISK_BANDS) {
     if (counts[band] > 0) {
       metrics.predictions.inc({ risk_band: band }, counts[band]);
     }

@@ -8,7 +8,11 @@ import type { Response } from 'express';
  * ETag, freshness and HEAD handling of res.json never apply to them.
  */
 export function sendJson(res: Response, body: unknown, status = 200): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, JSON.stringify(body), status);
+}
+
+/** Sends `text`, which must be JSON, the way sendJson sends a body. */
+export function sendJsonText(res: Response, text: string, status = 200): void {
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(text));
