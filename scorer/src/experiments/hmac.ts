@@ -2,14 +2,15 @@
  * HMAC-SHA256 (RFC 2104) of short messages under one fixed key, computed with two one-shot
  * `crypto.hash` calls over buffers that contain the precomputed key pads. createHmac
  * allocates a native object per call, which cost an estimated 5 µs per nudge under load.
- * These two calls take about 0.7 µs for a 10-character message (Node.js 24, 2-vCPU VM).
- * They allocate nothing but the two digest strings. The inner digest comes back as a
- * 'binary' (latin1) string, one character per byte, and is written into the outer buffer.
+ * These two calls take about 0.65 µs for a 10-character message (Node.js 24, 2-vCPU VM).
+ * They allocate nothing but the two digest strings. The message and the inner digest,
+ * which comes back as a 'binary' (latin1) string of one character per byte, are copied
+ * into the buffers in JavaScript, because each Buffer.write is one more call into C++.
  * The result equals createHmac('sha256', key).update(message).digest('hex').
  */
 import { hash } from 'node:crypto';
 
-import { MAX_UTF8_BYTES_PER_CODE_UNIT } from './utf8.ts';
+import { encodeUtf8Into, MAX_UTF8_BYTES_PER_CODE_UNIT } from './utf8.ts';
 
 /** Block size of SHA-256 in bytes. */
 const BLOCK_BYTES = 64;
@@ -41,15 +42,16 @@ export class Sha256Hmac {
 
   /** Returns the HMAC of the UTF-8 bytes of `message`, in lowercase hex. */
   hex(message: string): string {
-    // Buffer.write stops at the end of the buffer, so the room is checked for the longest encoding.
     const maxLength = BLOCK_BYTES + message.length * MAX_UTF8_BYTES_PER_CODE_UNIT;
     if (maxLength > this.#inner.length) {
       this.#grow(maxLength);
     }
-    const messageBytes = this.#inner.write(message, BLOCK_BYTES, 'utf8');
+    const messageBytes = encodeUtf8Into(message, this.#inner, BLOCK_BYTES) - BLOCK_BYTES;
 
     const innerDigest = hash('sha256', this.#innerView(messageBytes), 'binary');
-    this.#outer.write(innerDigest, BLOCK_BYTES, 'binary');
+    for (let i = 0; i < DIGEST_BYTES; i++) {
+      this.#outer[BLOCK_BYTES + i] = innerDigest.charCodeAt(i);
+    }
     return hash('sha256', this.#outer, 'hex');
   }
 
