@@ -3,7 +3,8 @@
  *
  * - single-row predict through the full stack (validation, metrics, request log line, rate
  *   limiter with a very high limit) beside a trivial Express endpoint returning a constant;
- * - the nudge endpoint of the sample experiment (audit line included) beside predict;
+ * - the nudge endpoint of the sample experiment (audit line included) beside predict, for
+ *   1,000 customers that the experiment spreads over its variants;
  * - in-process batch inference (the model call alone) on 10,000-row matrices, and batch
  *   scoring of 10,000-row requests end to end (validation, encoding and model call), with
  *   the split of a request's time between encoding and the model call;
@@ -65,7 +66,9 @@ const connections = Number(values.connections);
 
 const example = JSON.parse(readFileSync(join(SAMPLE_BUNDLE, 'metadata.json'), 'utf8')).exampleInstance as Record<string, unknown>;
 const predictBody = JSON.stringify({ instances: [example] });
-const nudgeBody = JSON.stringify({ customerId: '7590-VHVEG', features: example });
+/** Customers of the nudge runs: one customer would test a single variant's response and audit line. */
+const NUDGE_CUSTOMERS = 1000;
+const nudgeBodies = Array.from({ length: NUDGE_CUSTOMERS }, (_, index) => JSON.stringify({ customerId: `bench-${index}`, features: example }));
 
 async function main(): Promise<void> {
   console.log(`Scorer benchmark: ${rounds} rounds of ${duration} s per endpoint, ${connections} connections, Node ${process.version}`);
@@ -81,22 +84,22 @@ async function main(): Promise<void> {
   );
 
   const targets = {
-    trivial: { url: `${baseline.url}/constant`, body: predictBody, pid: baseline.child.pid! },
-    predict: { url: `${scorer.url}/v1/models/telco-churn:predict`, body: predictBody, pid: scorer.child.pid! },
-    nudge: { url: `${scorer.url}/v1/experiments/retention-q1/nudge`, body: nudgeBody, pid: scorer.child.pid! },
+    trivial: { url: `${baseline.url}/constant`, bodies: [predictBody], pid: baseline.child.pid! },
+    predict: { url: `${scorer.url}/v1/models/telco-churn:predict`, bodies: [predictBody], pid: scorer.child.pid! },
+    nudge: { url: `${scorer.url}/v1/experiments/retention-q1/nudge`, bodies: nudgeBodies, pid: scorer.child.pid! },
   };
   const runs: Record<keyof typeof targets, HttpResult[]> = { trivial: [], predict: [], nudge: [] };
   let scorerRss: number;
   try {
     for (const target of Object.values(targets)) {
       // A short warm-up lets V8 optimise the hot paths before the measured runs.
-      await runAutocannon(target.url, target.body, Math.min(2, duration));
+      await runAutocannon(target.url, target.bodies, Math.min(2, duration));
     }
     // Rounds alternate the endpoints, so that load from other processes on the machine
     // falls on all of them alike.
     for (let round = 0; round < rounds; round++) {
       for (const [name, target] of Object.entries(targets)) {
-        runs[name as keyof typeof targets].push(await measure(target.url, target.body, target.pid));
+        runs[name as keyof typeof targets].push(await measure(target.url, target.bodies, target.pid));
       }
     }
     scorerRss = residentBytes(scorer.child.pid);
@@ -141,13 +144,21 @@ async function main(): Promise<void> {
     `benchmark process ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB after batch scoring`);
 }
 
-function runAutocannon(url: string, body: string, seconds: number): Promise<autocannon.Result> {
-  return autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json' }, connections, duration: seconds });
+/**
+ * Posts `bodies` to `url` for `seconds`. Each connection sends the bodies in turn, from
+ * request buffers that autocannon builds once, so that several bodies cost the load
+ * generator no more than one.
+ */
+function runAutocannon(url: string, bodies: string[], seconds: number): Promise<autocannon.Result> {
+  const headers = { 'content-type': 'application/json' };
+  const path = new URL(url).pathname;
+  const requests = bodies.map((body) => ({ method: 'POST' as const, path, headers, body }));
+  return autocannon({ url, requests, connections, duration: seconds });
 }
 
-async function measure(url: string, body: string, pid: number): Promise<HttpResult> {
+async function measure(url: string, bodies: string[], pid: number): Promise<HttpResult> {
   const cpuBefore = cpuSecondsOf(pid);
-  const result = await runAutocannon(url, body, duration);
+  const result = await runAutocannon(url, bodies, duration);
   const cpuUsed = cpuSecondsOf(pid) - cpuBefore;
   return {
     requestsPerSecond: result.requests.average,
