@@ -14,8 +14,6 @@ import { createExperimentMetrics } from './metrics.ts';
 import { NudgeResponseWriter } from './nudge-response.ts';
 import { parseConversionRequest, parseNudgeRequest } from './request.ts';
 
-export type { Nudge, NudgeResponse } from './nudge-response.ts';
-
 export interface ExperimentHandlerDeps {
   experiment: ExperimentConfig;
   predictor: Predictor;
@@ -62,6 +60,7 @@ export function createExperimentHandlers(deps: ExperimentHandlerDeps): Experimen
     const { customerId, features } = parseNudgeRequest(req.body);
 
     const variant = servedVariant(experiment, customerId);
+    // Awaited here, not in a helper: each async function adds a promise to every nudge.
     let predictions: Prediction[];
     try {
       predictions = await predictor.predict([features]);
