@@ -27,7 +27,7 @@ function experimentOf(paused: boolean): ExperimentConfig {
   return parseExperimentConfig(raw, { riskBands: { medium: 0.3, high: 0.6 } });
 }
 
-/** The body as the handler built it before the writer: one object through JSON.stringify. */
+/** Returns the body as one object through JSON.stringify, the text the writer must match. */
 function expectedText(experiment: ExperimentConfig, outcome: NudgeOutcome): string {
   const { variant, riskBand, churnProbability } = outcome;
   const rule = variant?.nudges[riskBand];
@@ -52,7 +52,7 @@ function expectedText(experiment: ExperimentConfig, outcome: NudgeOutcome): stri
 }
 
 describe('NudgeResponseWriter', () => {
-  it('writes what JSON.stringify writes for every variant, band and pause state', () => {
+  it('matches JSON.stringify in every case', () => {
     for (const paused of [false, true]) {
       const experiment = experimentOf(paused);
       const writer = new NudgeResponseWriter(experiment);
@@ -79,7 +79,7 @@ describe('NudgeResponseWriter', () => {
     }
   });
 
-  it('writes null for a probability that is not a finite number', () => {
+  it('writes null for a NaN probability', () => {
     const experiment = experimentOf(false);
     const writer = new NudgeResponseWriter(experiment);
 
