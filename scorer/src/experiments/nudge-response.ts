@@ -8,7 +8,7 @@
 import { RISK_BANDS } from '../prediction.ts';
 import type { RiskBand } from '../prediction.ts';
 import type { ExperimentConfig, NudgeChannel, NudgeRule, Variant } from './config.ts';
-import { renderMessage } from './template.ts';
+import { renderMessage, usesPlaceholder } from './template.ts';
 
 export interface NudgeResponse {
   experiment: string;
@@ -44,6 +44,7 @@ interface VariantText {
   nudges: Readonly<Record<RiskBand, NudgeJson>>;
 }
 
+/** Writes the JSON text of the nudge responses of one experiment. */
 export class NudgeResponseWriter {
   readonly #experiment: ExperimentConfig;
   readonly #textByVariant = new Map<Variant | undefined, VariantText>();
@@ -79,8 +80,7 @@ export class NudgeResponseWriter {
     if (variant === undefined || rule === undefined) {
       return 'null';
     }
-    const needsProbability = rule.message.parts.some((part) => typeof part !== 'string' && part.placeholder === 'probabilityPercent');
-    return needsProbability ? rule : JSON.stringify(this.#nudge(rule, variant, band, ''));
+    return usesPlaceholder(rule.message, 'probabilityPercent') ? rule : JSON.stringify(this.#nudge(rule, variant, band, ''));
   }
 
   #renderedNudgeJson(rule: NudgeRule, variant: Variant, band: RiskBand, churnProbability: number): string {
@@ -102,7 +102,7 @@ export class NudgeResponseWriter {
   }
 }
 
-/** JSON.stringify's text of a number: a model that returned NaN must not produce invalid JSON. */
+/** Returns `value` as JSON.stringify writes it, so that a NaN from a model becomes null, not invalid JSON. */
 function numberJson(value: number): string {
   return Number.isFinite(value) ? String(value) : 'null';
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { parseMessageTemplate, renderMessage } from './template.ts';
+import { parseMessageTemplate, renderMessage, usesPlaceholder } from './template.ts';
 import type { MessageTemplate } from './template.ts';
 
 const values = { experiment: 'retention-q1', variant: 'discount', band: 'high', probabilityPercent: '82' };
@@ -49,5 +49,17 @@ describe('parseMessageTemplate', () => {
 
     expect(result.ok).toBe(false);
     expect(result.ok ? '' : result.message).toMatch(/^unbalanced "\{\{" or "\}\}" near/);
+  });
+});
+
+describe('usesPlaceholder', () => {
+  it('finds a placeholder among literals', () => {
+    const template = parsed('Take 20% off at {{ probabilityPercent }}% risk');
+    expect(usesPlaceholder(template, 'probabilityPercent')).toBe(true);
+    expect(usesPlaceholder(template, 'band')).toBe(false);
+  });
+
+  it('ignores placeholder names in literal text', () => {
+    expect(usesPlaceholder(parsed('probabilityPercent {band}'), 'probabilityPercent')).toBe(false);
   });
 });

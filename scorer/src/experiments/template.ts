@@ -69,6 +69,11 @@ export function renderMessage(template: MessageTemplate, values: MessageValues):
   return text;
 }
 
+/** Returns whether `template` contains the placeholder `name`. */
+export function usesPlaceholder(template: MessageTemplate, name: PlaceholderName): boolean {
+  return template.parts.some((part) => typeof part !== 'string' && part.placeholder === name);
+}
+
 function isPlaceholderName(name: string): name is PlaceholderName {
   return (PLACEHOLDER_NAMES as readonly string[]).includes(name);
 }

@@ -15,7 +15,7 @@ import { createRateLimiter } from './rate-limit.ts';
 import { labelRoute } from './route-label.ts';
 import { namedRoutePath } from './route-path.ts';
 import { healthRouter } from './routes/health.ts';
-import { V1_PREDICT_PATH, V1_PREDICT_ROUTE, v1ModelHandlers, v1PredictHandlers } from './routes/v1.ts';
+import { V1_PREDICT_ROUTE, v1ModelHandlers, v1PredictHandlers } from './routes/v1.ts';
 import { V2_INFER_ROUTE, v2InferHandlers, v2MetadataHandlers, v2ReadyHandlers } from './routes/v2.ts';
 
 export interface AppDependencies {
@@ -50,12 +50,15 @@ export function createApp(deps: AppDependencies): Express {
   const experiment = experimentHandlers(deps);
   // Without an experiment the body is not parsed: the 404 comes first.
   const experimentGuards = config.experiment === undefined ? readGuards.guards : writeGuards.guards;
+  // The routes that carry the traffic match RegExp paths, for the reason in route-path.ts.
+  const predictPath = namedRoutePath(V1_PREDICT_ROUTE);
   const nudgePath = namedRoutePath(NUDGE_ROUTE);
   const conversionsPath = namedRoutePath(CONVERSIONS_ROUTE);
   const inferPath = namedRoutePath(V2_INFER_ROUTE);
-  app.post(V1_PREDICT_PATH, ...v1PredictHandlers(service, maxBatchSize, writeGuards));
+
+  app.post(predictPath, ...v1PredictHandlers(service, maxBatchSize, writeGuards));
   app.post(nudgePath, labelRoute(NUDGE_ROUTE), ...experimentGuards, experiment.nudge);
-  app.all(V1_PREDICT_PATH, labelRoute(V1_PREDICT_ROUTE), onlyMethod('POST'));
+  app.all(predictPath, labelRoute(V1_PREDICT_ROUTE), onlyMethod('POST'));
   app.all(nudgePath, labelRoute(NUDGE_ROUTE), onlyMethod('POST'));
   app.post(conversionsPath, labelRoute(CONVERSIONS_ROUTE), ...experimentGuards, experiment.conversions);
   app.all(conversionsPath, labelRoute(CONVERSIONS_ROUTE), onlyMethod('POST'));

@@ -8,15 +8,11 @@ import { InvalidRequestError } from '../../errors.ts';
 import type { ModelService } from '../../model/model-service.ts';
 import type { FeatureRow } from '../../prediction.ts';
 import { labelRoute } from '../route-label.ts';
-import { namedRoutePath } from '../route-path.ts';
 import { sendJson } from '../send-json.ts';
 import { requireBatchSize, requireObjectBody, requireServedModel } from './served-model.ts';
 
 export const V1_PREDICT_ROUTE = '/v1/models/:name:predict';
 export const V1_MODEL_ROUTE = '/v1/models/:name';
-
-/** Express path of the predict route. */
-export const V1_PREDICT_PATH = namedRoutePath(V1_PREDICT_ROUTE);
 
 export interface RouteGuards {
   /** Rate limiter, API key check and JSON body parser, in that order. */
