@@ -13,6 +13,7 @@ import { loadConfig, type ScorerConfig } from './config.ts';
 import { ConfigError, StartupError } from './errors.ts';
 import { createApp } from './http/app.ts';
 import { loadApiKeyDigests } from './http/auth.ts';
+import { createExpressServer } from './http/express-server.ts';
 import { countPredictions, createScorerMetrics, type ScorerMetrics } from './http/metrics.ts';
 import { createLogger, flushLogs } from './logger.ts';
 import { initBackend, type BackendName } from './model/backend.ts';
@@ -165,8 +166,9 @@ async function readAuditKey(config: ScorerConfig, logger: Logger): Promise<Buffe
 function listen(app: Express, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     const fail = (error: Error) => reject(listenError(error, port, host));
-    const server = app.listen(port, host, (error?: Error) => (error === undefined ? resolve(server) : fail(error)));
+    const server = createExpressServer(app);
     server.once('error', fail);
+    server.listen(port, host, () => resolve(server));
   });
 }
 
