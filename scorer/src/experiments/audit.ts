@@ -23,21 +23,26 @@ export interface ConversionRecord {
   customerId: string;
 }
 
+/** Level of the audit records, which LOG_LEVEL does not change. */
+const AUDIT_LEVEL = 'info';
+
 /**
  * Audit records of assignments and conversions. Each becomes the request's log line (see
  * setRequestLogRecord) with a constant message, so a request that assigns or converts
  * writes one line, not two. Customers appear only as HMAC-SHA256(auditKey, customerId) in
  * hex: the same customer gets the same value on every replica, but the raw id is never
- * logged.
+ * logged. The records are written at info whatever the level of the request logger, so
+ * that a quieter log level never drops an audit record.
  */
 export class AuditRecords {
   readonly #hmac: Sha256Hmac;
+  /** Child of the request logger with the audit level. */
   readonly #logger: Logger;
   /** Child loggers of assignment lines by variant, then risk band, for #loggersModelVersion. */
   readonly #assignmentLoggers = new Map<string, Map<RiskBand, Logger>>();
   #loggersModelVersion: string | undefined;
 
-  /** `logger` must be the logger of the request log lines; the records write through children of it. */
+  /** `logger` must be the logger of the request log lines; the records are written through children of it. */
   constructor(auditKey: Buffer, logger: Logger) {
     if (auditKey.length < MIN_AUDIT_KEY_BYTES) {
       throw new ConfigError(
@@ -46,7 +51,7 @@ export class AuditRecords {
       );
     }
     this.#hmac = new Sha256Hmac(auditKey);
-    this.#logger = logger;
+    this.#logger = logger.child({}, { level: AUDIT_LEVEL });
   }
 
   variantAssigned(record: AssignmentRecord): RequestLogRecord {
@@ -62,6 +67,7 @@ export class AuditRecords {
     return {
       message: 'conversion recorded',
       fields: { experiment, variant, event, customer: this.#customerDigest(record.customerId) },
+      logger: this.#logger,
     };
   }
 

@@ -91,11 +91,11 @@ afterEach(async () => {
 const AUDIT_MESSAGES = ['variant assigned', 'conversion recorded'];
 
 /** Mounts the handlers on a small app with the scorer's request log and error body shape. */
-async function startApp(experiment: ExperimentConfig): Promise<Harness> {
+async function startApp(experiment: ExperimentConfig, logLevel = 'info'): Promise<Harness> {
   const metrics = createScorerMetrics('telco-churn', '1.2.0');
   const registry = metrics.registry;
   const chunks: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (chunk: string) => chunks.push(chunk) });
+  const logger = pino({ level: logLevel }, { write: (chunk: string) => chunks.push(chunk) });
   const predictor = new FakePredictor();
 
   const app = express();
@@ -241,6 +241,22 @@ describe('POST /v1/experiments/:name/nudge', () => {
       res: { statusCode: 200 },
     });
     expect(harness.rawAuditText()).not.toContain(customerId);
+  });
+
+  it('writes audit lines at level warn', async () => {
+    const experiment = experimentOf();
+    const harness = await startApp(experiment, 'warn');
+    const customerId = customerIn(experiment, 'discount');
+
+    await post(harness, '/v1/experiments/retention-q1/nudge', { customerId, features: { score: 0.82 } });
+    await post(harness, '/v1/experiments/retention-q1/conversions', { customerId, event: 'renewed' });
+    await post(harness, '/v1/experiments/other/nudge', { customerId, features: { score: 0.82 } });
+
+    // The 404 of the unknown experiment is an info line, which level warn drops.
+    const lines = harness.logLines();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ level: 30, msg: 'variant assigned', customer: hmacOf(customerId) });
+    expect(lines[1]).toMatchObject({ level: 30, msg: 'conversion recorded', customer: hmacOf(customerId) });
   });
 
   it('names the model version and band of each assignment', async () => {
