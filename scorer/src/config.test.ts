@@ -64,7 +64,7 @@ describe('parseConfig', () => {
     [{ model: { uri: undefined } }, 'model.uri: is required'],
     [{ riskBands: { medium: 0, high: 0.6 } }, 'riskBands.medium: must be greater than 0'],
     [{ riskBands: { medium: 0.3, high: 1 } }, 'riskBands.high: must be less than 1'],
-    [{ riskBands: { medium: 0.6, high: 0.6 } }, 'riskBands.high: medium must be less than high, so that low < medium < high'],
+    [{ riskBands: { medium: 0.6, high: 0.6 } }, 'riskBands.high: medium must be less than high, so that low < medium < high, not medium 0.6 and high 0.6'],
     [{ modle: {} }, 'modle: unknown field; remove it or correct its spelling (did you mean "model"?)'],
   ])('words problem %# with file, field and fix', (change, expected) => {
     const raw = { ...minimal, ...change, model: { ...minimal.model, ...(change as { model?: object }).model } };

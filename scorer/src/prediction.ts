@@ -1,5 +1,7 @@
 /** Shapes shared by the model, the HTTP routes and the experiments. */
 
+import type { FieldProblem } from './errors.ts';
+
 export const RISK_BANDS = ['low', 'medium', 'high'] as const;
 
 export type RiskBand = (typeof RISK_BANDS)[number];
@@ -27,6 +29,11 @@ export interface Predictor {
   readonly modelName: string;
   readonly modelVersion: string;
   predict(rows: FeatureRow[]): Promise<Prediction[]>;
+  /**
+   * Returns the problems that `predict` would list for `row` as its only row, named
+   * `instances[0].<feature>`, without scoring it. Empty while no model is loaded.
+   */
+  rowProblems(row: FeatureRow): FieldProblem[];
 }
 
 export function riskBandOf(probability: number, thresholds: RiskBandThresholds): RiskBand {

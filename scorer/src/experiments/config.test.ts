@@ -149,7 +149,12 @@ describe('parseExperimentConfig', () => {
     ['fractional weight', (raw: Raw) => (raw.variants[1].weight = 49.5), 'experiment.variants[1].weight', 'must be a whole number from 0 to 100'],
     ['negative weight', (raw: Raw) => (raw.variants[1].weight = -1), 'experiment.variants[1].weight', 'must be a whole number from 0 to 100'],
     ['weight over 100', (raw: Raw) => (raw.variants[1].weight = 101), 'experiment.variants[1].weight', 'must be a whole number from 0 to 100'],
-    ['weight as string', (raw: Raw) => (raw.variants[1].weight = '50'), 'experiment.variants[1].weight', 'must be a whole number from 0 to 100'],
+    [
+      'weight as string',
+      (raw: Raw) => (raw.variants[1].weight = '50'),
+      'experiment.variants[1].weight',
+      'must be a number, not the string "50"; write it without quotes',
+    ],
     [
       'repeated variant name',
       (raw: Raw) => (raw.variants[1].name = 'control'),
@@ -207,13 +212,13 @@ describe('parseExperimentConfig', () => {
       'equal thresholds',
       (raw: Raw) => (raw.riskBands = { medium: 0.5, high: 0.5 }),
       'experiment.riskBands.high',
-      'medium must be less than high, so that low < medium < high',
+      'medium must be less than high, so that low < medium < high, not medium 0.5 and high 0.5',
     ],
     [
       'decreasing thresholds',
       (raw: Raw) => (raw.riskBands = { medium: 0.7, high: 0.4 }),
       'experiment.riskBands.high',
-      'medium must be less than high, so that low < medium < high',
+      'medium must be less than high, so that low < medium < high, not medium 0.7 and high 0.4',
     ],
     ['threshold at 1', (raw: Raw) => (raw.riskBands = { medium: 0.3, high: 1 }), 'experiment.riskBands.high', 'must be less than 1'],
     ['threshold at 0', (raw: Raw) => (raw.riskBands = { medium: 0, high: 0.6 }), 'experiment.riskBands.medium', 'must be greater than 0'],
@@ -236,5 +241,23 @@ describe('parseExperimentConfig', () => {
 
     expect(error.field).toBe(field);
     expect(error.message).toBe(`invalid experiment configuration: ${field}: ${message}`);
+  });
+
+  it('reports variant and rule problems together', () => {
+    const error = configErrorOf(
+      withChange((raw) => {
+        raw.riskBands = { medium: 0.6, high: 0.6 };
+        raw.variants[1].nudges.severe = raw.variants[1].nudges.high;
+        raw.variants[1].weight = 40;
+        raw.variants.push({ name: 'discount', weight: 0 });
+      }),
+    );
+
+    expect(error.problems.map((problem) => problem.field)).toEqual([
+      'experiment.riskBands.high',
+      'experiment.variants[1].nudges.severe',
+      'experiment.variants',
+      'experiment.variants[2].name',
+    ]);
   });
 });

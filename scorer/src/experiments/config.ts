@@ -85,8 +85,9 @@ const variantSchema = z.strictObject({
     .string()
     .max(63, 'must be at most 63 characters')
     .regex(DNS_LABEL, 'must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit'),
+  // configErrorMap words the type problem, and for a quoted number such as "50" it adds the fix.
   weight: z
-    .number({ error: 'must be a whole number from 0 to 100' })
+    .number()
     .int('must be a whole number from 0 to 100')
     .min(0, 'must be a whole number from 0 to 100')
     .max(100, 'must be a whole number from 0 to 100'),
@@ -101,7 +102,10 @@ export const riskBandsSchema = z
     high: z.number().gt(0, 'must be greater than 0').lt(1, 'must be less than 1'),
   })
   .refine((bands) => bands.medium < bands.high, {
-    message: 'medium must be less than high, so that low < medium < high',
+    error: (issue) => {
+      const bands = issue.input as { medium: number; high: number };
+      return `medium must be less than high, so that low < medium < high, not medium ${bands.medium} and high ${bands.high}`;
+    },
     path: ['high'],
   });
 
@@ -127,15 +131,19 @@ const experimentSchema = z
   );
 
 /**
- * Cross-variant checks run unless the experiment is not an object or a variant is
- * invalid, where they would only repeat that problem.
+ * Cross-variant checks run unless the experiment is not an object or a variant's name,
+ * weight or control flag is invalid, where they would only repeat that problem. A problem
+ * inside a variant's nudge rules leaves them valid, so both are reported together.
  */
 function allowsVariantChecks(issue: z.core.$ZodRawIssue): boolean {
   const path = issue.path ?? [];
   if (path.length === 0) {
     return issue.code === 'unrecognized_keys';
   }
-  return path[0] !== 'variants';
+  if (path[0] !== 'variants') {
+    return true;
+  }
+  return path.length >= 3 && path[2] === 'nudges';
 }
 
 type ParsedVariant = z.output<typeof variantSchema>;

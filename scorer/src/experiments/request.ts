@@ -36,8 +36,18 @@ interface BodyShape {
 const NUDGE_BODY = bodyShape('nudge', { customerId: customerIdProblemOf, features: featuresProblemOf });
 const CONVERSION_BODY = bodyShape('conversion', { customerId: customerIdProblemOf, event: eventProblemOf });
 
-export function parseNudgeRequest(body: unknown): NudgeRequest {
-  const fields = validateBody(body, NUDGE_BODY);
+/**
+ * Returns the customer id and features of a valid nudge body. For an invalid body, throws
+ * InvalidRequestError with the problems of its fields. When `features` is an object, the
+ * problems from `featureProblemsOf(features)` follow, so one response lists them all.
+ */
+export function parseNudgeRequest(body: unknown, featureProblemsOf: (features: FeatureRow) => FieldProblem[]): NudgeRequest {
+  let fields: Record<string, unknown>;
+  try {
+    fields = validateBody(body, NUDGE_BODY);
+  } catch (error) {
+    throw withFeatureProblems(error, body, featureProblemsOf);
+  }
   return { customerId: fields.customerId as string, features: fields.features as FeatureRow };
 }
 
@@ -75,7 +85,7 @@ function customerIdProblemOf(customerId: unknown): FieldProblem | undefined {
     return problem('is required');
   }
   if (typeof customerId !== 'string') {
-    return problem('must be a string');
+    return problem(`must be a string, not ${customerId === null ? 'null' : `a ${typeof customerId}`}; send the id in quotes, such as "7590-VHVEG"`);
   }
   if (customerId.trim() === '') {
     return problem(customerId === '' ? 'must not be empty' : 'must not be empty or only white space');
@@ -84,7 +94,7 @@ function customerIdProblemOf(customerId: unknown): FieldProblem | undefined {
     return problem(`must be at most ${MAX_CUSTOMER_ID_LENGTH} characters, not ${customerId.length}`);
   }
   if (CONTROL_CHARACTER.test(customerId)) {
-    return problem('must not contain control characters');
+    return problem('must not contain control characters such as newlines or tabs; send the id without them');
   }
   return undefined;
 }
@@ -146,6 +156,16 @@ function invalidRequest(fields: Record<string, unknown>, shape: BodyShape): Inva
     }
   }
   return new InvalidRequestError(`invalid ${shape.kind} request`, problems);
+}
+
+function withFeatureProblems(error: unknown, body: unknown, featureProblemsOf: (features: FeatureRow) => FieldProblem[]): unknown {
+  const features = isPlainObject(body) ? body.features : undefined;
+  if (!(error instanceof InvalidRequestError) || !isPlainObject(features)) {
+    return error;
+  }
+
+  const featureProblems = featureProblemsOf(features);
+  return featureProblems.length === 0 ? error : new InvalidRequestError(error.message, [...error.problems, ...featureProblems]);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { ConfigError, InvalidRequestError, ScorerError } from '../errors.ts';
+import { ConfigError, InvalidRequestError, ScorerError, type FieldProblem } from '../errors.ts';
 import { createScorerMetrics } from '../http/metrics.ts';
 import { observeRequests } from '../http/observe.ts';
 import type { FeatureRow, Prediction, Predictor } from '../prediction.ts';
@@ -33,6 +33,10 @@ class FakePredictor implements Predictor {
       }
       return { churnProbability: row.score, riskBand: 'low' };
     });
+  }
+
+  rowProblems(row: FeatureRow): FieldProblem[] {
+    return typeof row.score === 'number' ? [] : [{ field: 'instances[0].score', message: 'is required' }];
   }
 }
 
@@ -403,15 +407,26 @@ describe('bad input', () => {
       'customerId with newline',
       nudgePath,
       { customerId: 'customer\n42', features },
-      [{ field: 'customerId', message: 'must not contain control characters' }],
+      [{ field: 'customerId', message: 'must not contain control characters such as newlines or tabs; send the id without them' }],
     ],
     [
       'customerId with NUL',
       nudgePath,
       { customerId: 'customer\u000042', features },
-      [{ field: 'customerId', message: 'must not contain control characters' }],
+      [{ field: 'customerId', message: 'must not contain control characters such as newlines or tabs; send the id without them' }],
     ],
-    ['numeric customerId', nudgePath, { customerId: 42, features }, [{ field: 'customerId', message: 'must be a string' }]],
+    [
+      'numeric customerId',
+      nudgePath,
+      { customerId: 42, features },
+      [{ field: 'customerId', message: 'must be a string, not a number; send the id in quotes, such as "7590-VHVEG"' }],
+    ],
+    [
+      'null customerId',
+      nudgePath,
+      { customerId: null, features },
+      [{ field: 'customerId', message: 'must be a string, not null; send the id in quotes, such as "7590-VHVEG"' }],
+    ],
     [
       'missing features',
       nudgePath,
@@ -532,6 +547,20 @@ describe('bad input', () => {
       'invalid conversion request: the body must be a JSON object with customerId and event, ' +
         'sent with Content-Type: application/json',
     );
+  });
+
+  it('lists body and feature problems together', async () => {
+    const harness = await startApp(experimentOf());
+
+    const response = await post(harness, nudgePath, { customerId: '', features: { tenure: 3 }, extra: 1 });
+
+    expect(response.status).toBe(400);
+    expect((response.body.error as { problems: unknown[] }).problems).toEqual([
+      { field: 'extra', message: 'unknown field; the request accepts customerId and features' },
+      { field: 'customerId', message: 'must not be empty' },
+      { field: 'features.score', message: 'is required' },
+    ]);
+    expect(harness.predictor.calls).toBe(0);
   });
 
   it('renames feature problems of the model', async () => {

@@ -2,11 +2,11 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
-import { InvalidRequestError, NotFoundError } from '../errors.ts';
+import { InvalidRequestError, NotFoundError, type FieldProblem } from '../errors.ts';
 import { setRequestLogRecord } from '../http/observe.ts';
 import { sendJson, sendJsonText } from '../http/send-json.ts';
 import { riskBandOf } from '../prediction.ts';
-import type { Prediction, Predictor } from '../prediction.ts';
+import type { FeatureRow, Prediction, Predictor } from '../prediction.ts';
 import { assignVariant } from './assignment.ts';
 import { AuditRecords } from './audit.ts';
 import type { ExperimentConfig, Variant } from './config.ts';
@@ -54,10 +54,11 @@ export function createExperimentHandlers(deps: ExperimentHandlerDeps): Experimen
   const audit = new AuditRecords(deps.auditKey, deps.logger);
   const metrics = createExperimentMetrics(deps.registry, experiment);
   const responses = new NudgeResponseWriter(experiment);
+  const featureProblemsOf = (features: FeatureRow) => predictor.rowProblems(features).map(asFeatureProblem);
 
   const nudge: RequestHandler<{ name: string }> = async (req, res) => {
     requireServedExperiment(experiment, req.params.name);
-    const { customerId, features } = parseNudgeRequest(req.body);
+    const { customerId, features } = parseNudgeRequest(req.body, featureProblemsOf);
 
     const variant = servedVariant(experiment, customerId);
     // Awaited here, not in a helper: each async function adds a promise to every nudge.
@@ -138,8 +139,11 @@ function withFeatureFields(error: unknown): unknown {
   if (!(error instanceof InvalidRequestError)) {
     return error;
   }
-  const problems = error.problems.map((problem) => ({ ...problem, field: featureField(problem.field) }));
-  return new InvalidRequestError(error.message, problems);
+  return new InvalidRequestError(error.message, error.problems.map(asFeatureProblem));
+}
+
+function asFeatureProblem(problem: FieldProblem): FieldProblem {
+  return { ...problem, field: featureField(problem.field) };
 }
 
 function firstPrediction(predictor: Predictor, predictions: Prediction[]): Prediction {

@@ -230,6 +230,14 @@ describe('scorer HTTP API', () => {
     expect(['control', 'discount']).toContain(body.variant);
   });
 
+  it('nudge lists body and feature problems', async () => {
+    const response = await postJson(`${scorer.url}/v1/experiments/retention-q1/nudge`, { customerId: '', features: { ...TELCO_ROW, tenure: 'long' } });
+    const body = (await response.json()) as { error: { problems: { field: string }[] } };
+
+    expect(response.status).toBe(400);
+    expect(body.error.problems.map((problem) => problem.field)).toEqual(['customerId', 'features.tenure']);
+  });
+
   it('metrics expose the contract names', async () => {
     const text = await (await fetch(`${scorer.url}/metrics`)).text();
     expect(text).toContain('engagetrack_scorer_requests_total{route="/v1/models/:name:predict",method="POST",status="200",model="telco-churn",model_version="1.0.0"}');

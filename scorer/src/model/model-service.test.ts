@@ -45,6 +45,27 @@ describe('ModelService', () => {
     expect(idle.modelVersion).toBe('2.0.0');
   });
 
+  it('lists row problems without scoring', async () => {
+    service = await readyService();
+    const predict = vi.spyOn(service, 'predict');
+
+    expect(service.rowProblems(TELCO_ROW)).toEqual([]);
+    expect(service.rowProblems({ ...TELCO_ROW, tenure: 'long' })).toEqual([{ field: 'instances[0].tenure', message: expect.any(String) }]);
+    expect(predict).not.toHaveBeenCalled();
+  });
+
+  it('lists no row problems before loading', () => {
+    const idle = new ModelService({
+      modelName: 'telco-churn',
+      configuredVersion: undefined,
+      unknownCategory: 'ignore',
+      riskBands: { medium: 0.3, high: 0.6 },
+      batcher: { maxRows: 64, maxDelayMs: 1 },
+    });
+
+    expect(idle.rowProblems({ tenure: 'long' })).toEqual([]);
+  });
+
   it('takes the version from the bundle metadata', async () => {
     service = await readyService();
     expect(service.modelVersion).toBe('1.0.0');

@@ -3,7 +3,7 @@
  * experiments. It throws NotReadyError until a bundle is loaded and warm, validates and
  * encodes rows, and runs the model through the micro-batcher or in one large call.
  */
-import { NotReadyError } from '../errors.ts';
+import { InvalidRequestError, NotReadyError, type FieldProblem } from '../errors.ts';
 import { riskBandOf, type FeatureRow, type Prediction, type Predictor, type RiskBand, type RiskBandThresholds } from '../prediction.ts';
 import { MicroBatcher } from './batcher.ts';
 import type { LoadedBundle } from './bundle-loader.ts';
@@ -102,6 +102,23 @@ export class ModelService implements Predictor {
     // the model call, which copies the matrix into the backend before returning.
     const matrix = served.encoder.encode(rows, options, this.scratchFor(rows.length * served.encoder.inputSize));
     return this.toPredictions(served.inference.run(matrix, rows.length));
+  }
+
+  rowProblems(row: FeatureRow): FieldProblem[] {
+    const served = this.served;
+    if (served === undefined) {
+      return [];
+    }
+
+    try {
+      served.encoder.encode([row], { unknownCategory: this.options.unknownCategory, fieldPrefix: 'instances' });
+      return [];
+    } catch (error) {
+      if (error instanceof InvalidRequestError) {
+        return error.problems;
+      }
+      throw error;
+    }
   }
 
   dispose(): void {
