@@ -7,14 +7,19 @@ import { openBundleSource } from './bundle-source.ts';
 import { ModelService } from './model-service.ts';
 import { parseModelUri } from './uri.ts';
 
-async function readyService(): Promise<ModelService> {
-  const service = new ModelService({
+/** Returns a service of the sample model's name with no bundle loaded. */
+function idleService(configuredVersion?: string): ModelService {
+  return new ModelService({
     modelName: 'telco-churn',
-    configuredVersion: undefined,
+    configuredVersion,
     unknownCategory: 'ignore',
     riskBands: { medium: 0.3, high: 0.6 },
     batcher: { maxRows: 64, maxDelayMs: 1 },
   });
+}
+
+async function readyService(): Promise<ModelService> {
+  const service = idleService();
   const source = await openBundleSource(parseModelUri(SAMPLE_BUNDLE), { allowLoopback: false, timeoutMs: 5000 });
   service.activate(await loadBundle(source, undefined));
   return service;
@@ -32,13 +37,7 @@ describe('ModelService', () => {
   });
 
   it('answers NotReadyError before a bundle is active', async () => {
-    const idle = new ModelService({
-      modelName: 'telco-churn',
-      configuredVersion: '2.0.0',
-      unknownCategory: 'ignore',
-      riskBands: { medium: 0.3, high: 0.6 },
-      batcher: { maxRows: 64, maxDelayMs: 1 },
-    });
+    const idle = idleService('2.0.0');
     idle.markFailed('weights.bin: missing');
     await expect(idle.predict([TELCO_ROW])).rejects.toThrow(NotReadyError);
     expect(idle.readiness()).toEqual({ ready: false, reason: 'weights.bin: missing' });
@@ -55,13 +54,7 @@ describe('ModelService', () => {
   });
 
   it('lists no row problems before loading', () => {
-    const idle = new ModelService({
-      modelName: 'telco-churn',
-      configuredVersion: undefined,
-      unknownCategory: 'ignore',
-      riskBands: { medium: 0.3, high: 0.6 },
-      batcher: { maxRows: 64, maxDelayMs: 1 },
-    });
+    const idle = idleService();
 
     expect(idle.rowProblems({ tenure: 'long' })).toEqual([]);
   });
