@@ -62,7 +62,9 @@ const messageSchema = z
   .transform((source, ctx) => {
     const result = parseMessageTemplate(source);
     if (!result.ok) {
-      ctx.addIssue({ code: 'custom', message: result.message });
+      for (const message of result.problems) {
+        ctx.addIssue({ code: 'custom', message });
+      }
       return z.NEVER;
     }
     return result.template;

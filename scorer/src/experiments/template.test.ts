@@ -8,7 +8,7 @@ const values = { experiment: 'retention-q1', variant: 'discount', band: 'high', 
 function parsed(source: string): MessageTemplate {
   const result = parseMessageTemplate(source);
   if (!result.ok) {
-    throw new Error(result.message);
+    throw new Error(result.problems.join('; '));
   }
   return result.template;
 }
@@ -30,7 +30,7 @@ describe('parseMessageTemplate', () => {
 
     expect(result).toEqual({
       ok: false,
-      message: 'unknown placeholder "{{firstName}}"; use one of {{experiment}}, {{variant}}, {{band}}, {{probabilityPercent}}',
+      problems: ['unknown placeholder "{{firstName}}"; use one of {{experiment}}, {{variant}}, {{band}}, {{probabilityPercent}}'],
     });
   });
 
@@ -48,7 +48,17 @@ describe('parseMessageTemplate', () => {
     const result = parseMessageTemplate(source);
 
     expect(result.ok).toBe(false);
-    expect(result.ok ? '' : result.message).toMatch(/^unbalanced "\{\{" or "\}\}" near/);
+    expect(result.ok ? [] : result.problems).toEqual([expect.stringMatching(/^unbalanced "\{\{" or "\}\}" near/)]);
+  });
+
+  it('lists every problem in order', () => {
+    const result = parseMessageTemplate('Hi {{ {{customerId}} and }}');
+
+    expect(result.ok ? [] : result.problems).toEqual([
+      'unbalanced "{{" or "}}" near "Hi {{ "; write placeholders as {{name}} with one of {{experiment}}, {{variant}}, {{band}}, {{probabilityPercent}}',
+      'unknown placeholder "{{customerId}}"; use one of {{experiment}}, {{variant}}, {{band}}, {{probabilityPercent}}',
+      'unbalanced "{{" or "}}" near " and }}"; write placeholders as {{name}} with one of {{experiment}}, {{variant}}, {{band}}, {{probabilityPercent}}',
+    ]);
   });
 });
 

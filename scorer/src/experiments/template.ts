@@ -28,37 +28,33 @@ export interface MessageTemplate {
   readonly parts: readonly (string | { readonly placeholder: PlaceholderName })[];
 }
 
-export type TemplateParseResult = { ok: true; template: MessageTemplate } | { ok: false; message: string };
+export type TemplateParseResult = { ok: true; template: MessageTemplate } | { ok: false; problems: string[] };
 
 const PLACEHOLDER_PATTERN = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
-/** Parses `source`, or returns why it is invalid: an unknown placeholder or unbalanced braces. */
+/**
+ * Parses `source`, or returns every reason it is invalid, in the order they occur:
+ * unknown placeholders and unbalanced braces.
+ */
 export function parseMessageTemplate(source: string): TemplateParseResult {
   const parts: MessageTemplate['parts'][number][] = [];
+  const problems: string[] = [];
   let literalStart = 0;
 
   for (const match of source.matchAll(PLACEHOLDER_PATTERN)) {
-    const name = match[1] ?? '';
-    if (!isPlaceholderName(name)) {
-      return { ok: false, message: `unknown placeholder "{{${name}}}"; use one of ${listPlaceholders()}` };
-    }
+    addLiteral(parts, problems, source.slice(literalStart, match.index));
 
-    const literal = source.slice(literalStart, match.index);
-    if (literal.includes('{{') || literal.includes('}}')) {
-      return { ok: false, message: unbalancedMessage(literal) };
+    const name = match[1] ?? '';
+    if (isPlaceholderName(name)) {
+      parts.push({ placeholder: name });
+    } else {
+      problems.push(`unknown placeholder "{{${name}}}"; use one of ${listPlaceholders()}`);
     }
-    pushLiteral(parts, literal);
-    parts.push({ placeholder: name });
     literalStart = match.index + match[0].length;
   }
+  addLiteral(parts, problems, source.slice(literalStart));
 
-  const rest = source.slice(literalStart);
-  if (rest.includes('{{') || rest.includes('}}')) {
-    return { ok: false, message: unbalancedMessage(rest) };
-  }
-  pushLiteral(parts, rest);
-
-  return { ok: true, template: { source, parts } };
+  return problems.length === 0 ? { ok: true, template: { source, parts } } : { ok: false, problems };
 }
 
 export function renderMessage(template: MessageTemplate, values: MessageValues): string {
@@ -78,7 +74,12 @@ function isPlaceholderName(name: string): name is PlaceholderName {
   return (PLACEHOLDER_NAMES as readonly string[]).includes(name);
 }
 
-function pushLiteral(parts: MessageTemplate['parts'][number][], literal: string): void {
+/** Appends `literal` to the parts, or its problem when it contains a brace pair outside a placeholder. */
+function addLiteral(parts: MessageTemplate['parts'][number][], problems: string[], literal: string): void {
+  if (literal.includes('{{') || literal.includes('}}')) {
+    problems.push(unbalancedMessage(literal));
+    return;
+  }
   if (literal !== '') {
     parts.push(literal);
   }
