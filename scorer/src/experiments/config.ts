@@ -134,8 +134,8 @@ const experimentSchema = z
 
 /**
  * Cross-variant checks run unless the experiment is not an object or a variant's name,
- * weight or control flag is invalid, where they would only repeat that problem. A problem
- * inside a variant's nudge rules leaves them valid, so both are reported together.
+ * weight or control flag is invalid, because they read those fields. A problem in a
+ * variant's nudge rules leaves those fields intact, so both are reported together.
  */
 function allowsVariantChecks(issue: z.core.$ZodRawIssue): boolean {
   const path = issue.path ?? [];

@@ -74,7 +74,7 @@ function isPlaceholderName(name: string): name is PlaceholderName {
   return (PLACEHOLDER_NAMES as readonly string[]).includes(name);
 }
 
-/** Appends `literal` to the parts, or its problem when it contains a brace pair outside a placeholder. */
+/** Appends `literal` to the parts, or an unbalanced-brace problem when it contains `{{` or `}}`. */
 function addLiteral(parts: MessageTemplate['parts'][number][], problems: string[], literal: string): void {
   if (literal.includes('{{') || literal.includes('}}')) {
     problems.push(unbalancedMessage(literal));
