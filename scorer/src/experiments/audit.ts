@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../errors.ts';
 import type { RequestLogRecord } from '../http/observe.ts';
 import type { RiskBand } from '../prediction.ts';
-import { Sha256Hmac } from './hmac.ts';
+import { CustomerDigests, type DigestTarget } from './customer-digests.ts';
 
 /** Shortest audit key accepted: 128 bits. */
 export const MIN_AUDIT_KEY_BYTES = 16;
@@ -31,11 +31,12 @@ const AUDIT_LEVEL = 'info';
  * setRequestLogRecord) with a constant message, so a request that assigns or converts
  * writes one line, not two. Customers appear only as HMAC-SHA256(auditKey, customerId) in
  * hex: the same customer gets the same value on every replica, but the raw id is never
- * logged. The records are written at info whatever the level of the request logger, so
- * that a quieter log level never drops an audit record.
+ * logged. The digests are computed in batches (see CustomerDigests). The records are
+ * written at info whatever the level of the request logger, so that a quieter log level
+ * never drops an audit record.
  */
 export class AuditRecords {
-  readonly #hmac: Sha256Hmac;
+  readonly #digests: CustomerDigests;
   /** Child of the request logger with the audit level. */
   readonly #logger: Logger;
   /** Child loggers of assignment lines by variant, then risk band, for #loggersModelVersion. */
@@ -50,25 +51,21 @@ export class AuditRecords {
         'auditKey',
       );
     }
-    this.#hmac = new Sha256Hmac(auditKey);
+    this.#digests = new CustomerDigests(auditKey);
     this.#logger = logger.child({}, { level: AUDIT_LEVEL });
   }
 
   variantAssigned(record: AssignmentRecord): RequestLogRecord {
-    return {
-      message: 'variant assigned',
-      fields: { customer: this.#customerDigest(record.customerId) },
-      logger: this.#assignmentLogger(record),
-    };
+    const fields = { customer: '' };
+    this.#digests.queue(record.customerId, fields);
+    return new AuditLogRecord('variant assigned', fields, this.#assignmentLogger(record), this.#digests);
   }
 
   conversionRecorded(record: ConversionRecord): RequestLogRecord {
     const { experiment, variant, event } = record;
-    return {
-      message: 'conversion recorded',
-      fields: { experiment, variant, event, customer: this.#customerDigest(record.customerId) },
-      logger: this.#logger,
-    };
+    const fields = { experiment, variant, event, customer: '' };
+    this.#digests.queue(record.customerId, fields);
+    return new AuditLogRecord('conversion recorded', fields, this.#logger, this.#digests);
   }
 
   /**
@@ -97,8 +94,24 @@ export class AuditRecords {
     }
     return logger;
   }
+}
 
-  #customerDigest(customerId: string): string {
-    return this.#hmac.hex(customerId);
+/** A record whose fields contain a queued customer digest, computed at the latest when the fields are read. */
+class AuditLogRecord implements RequestLogRecord {
+  readonly message: string;
+  readonly logger: Logger;
+  readonly #fields: DigestTarget & Record<string, unknown>;
+  readonly #digests: CustomerDigests;
+
+  constructor(message: string, fields: DigestTarget & Record<string, unknown>, logger: Logger, digests: CustomerDigests) {
+    this.message = message;
+    this.#fields = fields;
+    this.logger = logger;
+    this.#digests = digests;
+  }
+
+  get fields(): Record<string, unknown> {
+    this.#digests.settle();
+    return this.#fields;
   }
 }
