@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -301,6 +302,28 @@ describe('request log', () => {
 
     const line = await eventuallyFind(scorer, (entry) => (entry['req'] as { id?: unknown } | undefined)?.id === 'abandoned-1');
     expect(line).toMatchObject({ level: 30, msg: 'request aborted', aborted: true, route: '/v1/models/:name:predict' });
+  });
+});
+
+describe('audit key file', () => {
+  let scorer: TestScorer;
+  const key = 'audit-key-of-at-least-16-bytes';
+
+  beforeAll(async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'scorer-audit-'));
+    const keyFile = join(directory, 'audit-key');
+    await writeFile(keyFile, `  ${key}\n`);
+    scorer = await startTestScorer(testConfig({ auth: { auditKeyFile: keyFile }, experiment: EXPERIMENT }));
+  });
+  afterAll(async () => {
+    await scorer.stop();
+  });
+
+  it('keys the digests with the trimmed file', async () => {
+    await postJson(`${scorer.url}/v1/experiments/retention-q1/nudge`, { customerId: '7590-VHVEG', features: TELCO_ROW });
+
+    const line = await eventuallyFind(scorer, (entry) => entry['msg'] === 'variant assigned');
+    expect(line?.['customer']).toBe(createHmac('sha256', key).update('7590-VHVEG').digest('hex'));
   });
 });
 
