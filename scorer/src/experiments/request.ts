@@ -1,6 +1,7 @@
 /** Validation of the JSON bodies of the experiment routes. */
 
 import { InvalidRequestError } from '../errors.ts';
+import { describeJsonType } from '../json-type.ts';
 import type { FieldProblem } from '../errors.ts';
 import type { FeatureRow } from '../prediction.ts';
 
@@ -85,7 +86,7 @@ function customerIdProblemOf(customerId: unknown): FieldProblem | undefined {
     return problem('is required');
   }
   if (typeof customerId !== 'string') {
-    return problem(`must be a string, not ${customerId === null ? 'null' : `a ${typeof customerId}`}; send the id in quotes, such as "7590-VHVEG"`);
+    return problem(`must be a string, not ${describeJsonType(customerId)}; send the id in quotes, such as "7590-VHVEG"`);
   }
   if (customerId.trim() === '') {
     return problem(customerId === '' ? 'must not be empty' : 'must not be empty or only white space');

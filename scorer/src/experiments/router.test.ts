@@ -422,6 +422,12 @@ describe('bad input', () => {
       [{ field: 'customerId', message: 'must be a string, not a number; send the id in quotes, such as "7590-VHVEG"' }],
     ],
     [
+      'object customerId',
+      nudgePath,
+      { customerId: { id: 'customer-1' }, features },
+      [{ field: 'customerId', message: 'must be a string, not an object; send the id in quotes, such as "7590-VHVEG"' }],
+    ],
+    [
       'null customerId',
       nudgePath,
       { customerId: null, features },

@@ -4,6 +4,7 @@
  */
 import { closestName } from '../closest-name.ts';
 import { InvalidRequestError, type FieldProblem } from '../errors.ts';
+import { describeJsonType } from '../json-type.ts';
 import type { FeatureRow } from '../prediction.ts';
 import { encodedWidth, type CategoricalFeature, type FeatureSpec, type NumericFeature } from './features.ts';
 
@@ -239,7 +240,7 @@ function encodeNumeric(compiled: CompiledNumeric, value: unknown, matrix: Float3
     }
     number = value;
   } else {
-    return `must be a number or null, got ${describeType(value)}`;
+    return `must be a number or null, got ${describeJsonType(value)}`;
   }
 
   matrix[position++] = clip((number - feature.mean) / feature.std);
@@ -274,7 +275,7 @@ function encodeCategorical(
     }
     position = known ?? unknownBucket;
   } else {
-    return `must be a string or null, got ${describeType(value)}`;
+    return `must be a string or null, got ${describeJsonType(value)}`;
   }
 
   matrix[base + compiled.offset + position] = 1;
@@ -298,16 +299,6 @@ export function binIndex(edges: readonly number[], value: number): number {
 
 function clip(value: number): number {
   return Math.max(-MAX_SCALED_MAGNITUDE, Math.min(MAX_SCALED_MAGNITUDE, value));
-}
-
-function describeType(value: unknown): string {
-  if (Array.isArray(value)) {
-    return 'an array';
-  }
-  if (typeof value === 'object') {
-    return 'an object';
-  }
-  return `a ${typeof value}`;
 }
 
 function truncate(text: string): string {
