@@ -2,8 +2,6 @@
  * `scorer serve`: loads the configuration, starts the HTTP server at once (liveness works
  * while the model loads), loads the bundle in the background, and shuts down gracefully.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -11,6 +9,7 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { loadConfig, type ScorerConfig } from './config.ts';
 import { ConfigError, StartupError } from './errors.ts';
+import { readAuditKey } from './experiments/audit-key.ts';
 import { createApp } from './http/app.ts';
 import { loadApiKeyDigests } from './http/auth.ts';
 import { createExpressServer } from './http/express-server.ts';
@@ -80,7 +79,7 @@ export async function startScorer(options: StartOptions): Promise<ScorerHandle> 
   });
 
   const apiKeyDigests = config.auth.apiKeysFile === undefined ? undefined : await loadApiKeyDigests(config.auth.apiKeysFile);
-  const auditKey = await readAuditKey(config, logger);
+  const auditKey = await readAuditKey(config.auth.auditKeyFile, config.experiment !== undefined, logger);
   const app = createApp({ config, service, metrics, logger, apiKeyDigests, auditKey });
 
   const host = options.host ?? config.server.host;
@@ -147,20 +146,6 @@ async function loadModel(config: ScorerConfig, service: ModelService, metrics: S
     service.markFailed(reason);
     logger.error({ err: error, uri: config.model.uri }, 'model load failed; the scorer stays not ready');
   }
-}
-
-async function readAuditKey(config: ScorerConfig, logger: Logger): Promise<Buffer> {
-  if (config.auth.auditKeyFile !== undefined) {
-    try {
-      return Buffer.from((await readFile(config.auth.auditKeyFile, 'utf8')).trim(), 'utf8');
-    } catch (error) {
-      throw new ConfigError(`Cannot read the audit key file ${config.auth.auditKeyFile}: ${(error as Error).message}`, 'auth.auditKeyFile', { cause: error });
-    }
-  }
-  if (config.experiment !== undefined) {
-    logger.warn('auth.auditKeyFile is not set: customer digests in the audit log use a random per-process key and differ between replicas');
-  }
-  return randomBytes(32);
 }
 
 function listen(app: Express, port: number, host: string): Promise<Server> {
