@@ -51,7 +51,7 @@ describe('readAuditKey', () => {
     const error = await configErrorOf(readAuditKey('no-such-dir/audit-key', true, logger));
 
     expect(error.field).toBe('auth.auditKeyFile');
-    expect(error.message).toContain(`Cannot read the audit key file no-such-dir/audit-key (resolved from the working directory to ${resolve('no-such-dir/audit-key')})`);
+    expect(error.message).toContain(`Cannot read the audit key file no-such-dir/audit-key (auth.auditKeyFile, resolved from the working directory to ${resolve('no-such-dir/audit-key')}): `);
     expect(error.message).toContain('ENOENT');
   });
 

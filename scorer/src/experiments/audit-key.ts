@@ -32,13 +32,13 @@ export async function readAuditKey(path: string | undefined, experimentServed: b
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`Cannot read the audit key file ${describePath(path)} (${FIELD}): ${(error as Error).message}`, FIELD, { cause: error });
+    throw new ConfigError(`Cannot read the audit key file ${describePath(path)}: ${(error as Error).message}`, FIELD, { cause: error });
   }
 
   const key = Buffer.from(text.trim(), 'utf8');
   if (key.length < MIN_AUDIT_KEY_BYTES) {
     throw new ConfigError(
-      `The audit key file ${describePath(path)} (${FIELD}) contains ${key.length} bytes once white space is trimmed; ` +
+      `The audit key file ${describePath(path)} contains ${key.length} bytes once white space is trimmed; ` +
         `it needs at least ${MIN_AUDIT_KEY_BYTES} random bytes, such as the output of openssl rand -base64 32`,
       FIELD,
     );
@@ -46,7 +46,7 @@ export async function readAuditKey(path: string | undefined, experimentServed: b
   return key;
 }
 
-/** Returns `path`, and for a relative path also the absolute path it resolves to. */
+/** Returns `path` followed by the field that sets it and, for a relative path, the absolute path it resolves to. */
 function describePath(path: string): string {
-  return isAbsolute(path) ? path : `${path} (resolved from the working directory to ${resolve(path)})`;
+  return isAbsolute(path) ? `${path} (${FIELD})` : `${path} (${FIELD}, resolved from the working directory to ${resolve(path)})`;
 }
