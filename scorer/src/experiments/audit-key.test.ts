@@ -26,15 +26,6 @@ async function keyFile(text: string): Promise<string> {
   return path;
 }
 
-async function configErrorOf(promise: Promise<unknown>): Promise<ConfigError> {
-  const error = await promise.then(
-    () => undefined,
-    (rejection: unknown) => rejection,
-  );
-  expect(error).toBeInstanceOf(ConfigError);
-  return error as ConfigError;
-}
-
 describe('readAuditKey', () => {
   it('uses the trimmed text as is', async () => {
     const base64Key = 'q6mN0yV2lC4rXo1pTz8fHc3kJb5sLd7eWg9uYa0iRnE=';
@@ -48,21 +39,26 @@ describe('readAuditKey', () => {
   it('names the field of a missing file', async () => {
     const { logger } = capturingLogger();
 
-    const error = await configErrorOf(readAuditKey('no-such-dir/audit-key', true, logger));
+    const result = readAuditKey('no-such-dir/audit-key', true, logger);
 
-    expect(error.field).toBe('auth.auditKeyFile');
-    expect(error.message).toContain(`Cannot read the audit key file no-such-dir/audit-key (auth.auditKeyFile, resolved from the working directory to ${resolve('no-such-dir/audit-key')}): `);
-    expect(error.message).toContain('ENOENT');
+    await expect(result).rejects.toBeInstanceOf(ConfigError);
+    await expect(result).rejects.toHaveProperty('field', 'auth.auditKeyFile');
+    await expect(result).rejects.toThrow(
+      `Cannot read the audit key file no-such-dir/audit-key (auth.auditKeyFile, resolved from the working directory to ${resolve('no-such-dir/audit-key')}): `,
+    );
+    await expect(result).rejects.toThrow('ENOENT');
   });
 
   it('rejects a key under 16 bytes', async () => {
     const path = await keyFile(' short-key \n');
     const { logger } = capturingLogger();
 
-    const error = await configErrorOf(readAuditKey(path, true, logger));
+    const result = readAuditKey(path, true, logger);
 
-    expect(error.field).toBe('auth.auditKeyFile');
-    expect(error.message).toBe(
+    await expect(result).rejects.toBeInstanceOf(ConfigError);
+    await expect(result).rejects.toHaveProperty('field', 'auth.auditKeyFile');
+    await expect(result).rejects.toHaveProperty(
+      'message',
       `The audit key file ${path} (auth.auditKeyFile) contains 9 bytes once white space is trimmed; ` +
         'it needs at least 16 random bytes, such as the output of openssl rand -base64 32',
     );
@@ -71,9 +67,10 @@ describe('readAuditKey', () => {
   it('rejects an empty file', async () => {
     const { logger } = capturingLogger();
 
-    const error = await configErrorOf(readAuditKey(await keyFile('\n'), true, logger));
+    const result = readAuditKey(await keyFile('\n'), true, logger);
 
-    expect(error.message).toContain('contains 0 bytes once white space is trimmed');
+    await expect(result).rejects.toBeInstanceOf(ConfigError);
+    await expect(result).rejects.toThrow('contains 0 bytes once white space is trimmed');
   });
 
   it('draws a random key without a file', async () => {

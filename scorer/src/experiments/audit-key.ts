@@ -1,4 +1,4 @@
-/** The audit key: the secret of the HMAC digests that stand for customer ids in the audit log. */
+/** The audit key: the secret of the HMAC digests that the audit log writes in place of customer ids. */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
@@ -15,10 +15,10 @@ const RANDOM_KEY_BYTES = 32;
 
 /**
  * Returns the audit key. From a file, the key is the UTF-8 text of the file without leading
- * and trailing white space, used as it is: a base64 key is not decoded. Without a file, the
- * key is random, and a warning is logged when an experiment is served, because the digests
- * then differ between replicas. Throws ConfigError naming the field when the file cannot be
- * read or its key is shorter than MIN_AUDIT_KEY_BYTES.
+ * and trailing white space, used as it is, so a base64 key is not decoded. Without a file,
+ * the key is random. A warning is then logged when an experiment is served, because its
+ * digests differ between replicas. Throws ConfigError naming the field when the file
+ * cannot be read or its key is shorter than MIN_AUDIT_KEY_BYTES.
  */
 export async function readAuditKey(path: string | undefined, experimentServed: boolean, logger: Logger): Promise<Buffer> {
   if (path === undefined) {
