@@ -32,6 +32,12 @@ export class InvalidRequestError extends ScorerError {
     this.problems = problems;
   }
 
+  /** Creates the error of a request whose fields have `problems`, with a message that counts them. */
+  static forProblems(problems: FieldProblem[], note = ''): InvalidRequestError {
+    const fields = problems.length === 1 ? '1 invalid field' : `${problems.length} invalid fields`;
+    return new InvalidRequestError(`The request has ${fields}${note}.`, problems);
+  }
+
   override toJSON(): Record<string, unknown> {
     return { error: { code: this.code, message: this.message, problems: this.problems } };
   }

@@ -128,8 +128,8 @@ function eventProblemOf(event: unknown): FieldProblem | undefined {
 function requireObject(body: unknown, kind: string, fields: readonly string[]): Record<string, unknown> {
   if (!isPlainObject(body)) {
     throw new InvalidRequestError(
-      `invalid ${kind} request: the body must be a JSON object with ${fields.join(' and ')}, ` +
-        'sent with Content-Type: application/json',
+      `The ${kind} request body must be a JSON object with ${fields.join(' and ')}, ` +
+        'sent with Content-Type: application/json.',
     );
   }
   return body;
@@ -156,7 +156,7 @@ function invalidRequest(fields: Record<string, unknown>, shape: BodyShape): Inva
       problems.push(problem);
     }
   }
-  return new InvalidRequestError(`invalid ${shape.kind} request`, problems);
+  return InvalidRequestError.forProblems(problems);
 }
 
 function withFeatureProblems(error: unknown, body: unknown, featureProblemsOf: (features: FeatureRow) => FieldProblem[]): unknown {
@@ -166,7 +166,7 @@ function withFeatureProblems(error: unknown, body: unknown, featureProblemsOf: (
   }
 
   const featureProblems = featureProblemsOf(features);
-  return featureProblems.length === 0 ? error : new InvalidRequestError(error.message, [...error.problems, ...featureProblems]);
+  return featureProblems.length === 0 ? error : InvalidRequestError.forProblems([...error.problems, ...featureProblems]);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -146,6 +146,11 @@ async function counterValue(registry: Registry, name: string, variant: string): 
   return metric?.values.find((value) => value.labels.variant === variant)?.value;
 }
 
+/** Returns the message of a 400 with `count` field problems. */
+function invalidFieldsMessage(count: number): string {
+  return count === 1 ? 'The request has 1 invalid field.' : `The request has ${count} invalid fields.`;
+}
+
 function hmacOf(customerId: string): string {
   return createHmac('sha256', AUDIT_KEY).update(customerId).digest('hex');
 }
@@ -473,7 +478,7 @@ describe('bad input', () => {
 
     expect(response).toEqual({
       status: 400,
-      body: { error: { code: 'InvalidRequest', message: 'invalid nudge request', problems } },
+      body: { error: { code: 'InvalidRequest', message: invalidFieldsMessage(problems.length), problems } },
     });
     expect(harness.predictor.calls).toBe(0);
   });
@@ -519,7 +524,7 @@ describe('bad input', () => {
 
     expect(response).toEqual({
       status: 400,
-      body: { error: { code: 'InvalidRequest', message: 'invalid conversion request', problems } },
+      body: { error: { code: 'InvalidRequest', message: invalidFieldsMessage(problems.length), problems } },
     });
     expect(await counterValue(harness.registry, 'engagetrack_experiment_conversions_total', 'control')).toBe(0);
   });
@@ -535,8 +540,8 @@ describe('bad input', () => {
         error: {
           code: 'InvalidRequest',
           message:
-            'invalid nudge request: the body must be a JSON object with customerId and features, ' +
-            'sent with Content-Type: application/json',
+            'The nudge request body must be a JSON object with customerId and features, ' +
+            'sent with Content-Type: application/json.',
           problems: [],
         },
       },
@@ -550,8 +555,8 @@ describe('bad input', () => {
 
     expect(response.status).toBe(400);
     expect((response.body.error as { message: string }).message).toBe(
-      'invalid conversion request: the body must be a JSON object with customerId and event, ' +
-        'sent with Content-Type: application/json',
+      'The conversion request body must be a JSON object with customerId and event, ' +
+        'sent with Content-Type: application/json.',
     );
   });
 
@@ -561,6 +566,7 @@ describe('bad input', () => {
     const response = await post(harness, nudgePath, { customerId: '', features: { tenure: 3 }, extra: 1 });
 
     expect(response.status).toBe(400);
+    expect((response.body.error as { message: string }).message).toBe('The request has 3 invalid fields.');
     expect((response.body.error as { problems: unknown[] }).problems).toEqual([
       { field: 'extra', message: 'unknown field; the request accepts customerId and features' },
       { field: 'customerId', message: 'must not be empty' },

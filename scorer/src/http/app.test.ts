@@ -62,7 +62,7 @@ describe('scorer HTTP API', () => {
     expect(await response.json()).toEqual({
       error: {
         code: 'InvalidRequest',
-        message: 'The request has 4 invalid field(s).',
+        message: 'The request has 4 invalid fields.',
         problems: [
           { field: 'instances[1].gender', message: 'is missing; send null if the value is unknown' },
           { field: 'instances[2].tenure', message: 'must be a number or null, got a string' },
@@ -190,7 +190,7 @@ describe('scorer HTTP API', () => {
     expect(await response.json()).toEqual({
       error: {
         code: 'InvalidRequest',
-        message: 'The request has 2 invalid field(s).',
+        message: 'The request has 2 invalid fields.',
         problems: [
           { field: 'inputs[name=gender]', message: 'is missing; send null if the value is unknown' },
           { field: `inputs[${tenureIndex}].data[0]`, message: 'must be a number or null, got a string' },

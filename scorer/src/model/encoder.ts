@@ -101,8 +101,8 @@ export class RowEncoder {
     }
 
     if (problems.length > 0) {
-      const suffix = problems.length >= MAX_PROBLEMS ? ` (first ${MAX_PROBLEMS} shown)` : '';
-      throw new InvalidRequestError(`The request has ${problems.length} invalid field(s)${suffix}.`, problems);
+      const note = problems.length >= MAX_PROBLEMS ? ` (first ${MAX_PROBLEMS} shown)` : '';
+      throw InvalidRequestError.forProblems(problems, note);
     }
     return matrix;
   }

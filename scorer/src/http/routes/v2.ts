@@ -186,7 +186,7 @@ function renameProblems(error: InvalidRequestError, fieldOf: (row: number, featu
       problems.push({ field, message: problem.message });
     }
   }
-  return new InvalidRequestError(`The request has ${problems.length} invalid field(s).`, problems);
+  return InvalidRequestError.forProblems(problems);
 }
 
 function flattenColumn(data: unknown[]): unknown[] {
