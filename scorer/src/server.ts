@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { loadConfig, type ScorerConfig } from './config.ts';
 import { ConfigError, StartupError } from './errors.ts';
 import { readAuditKey } from './experiments/audit-key.ts';
+import { exampleCurls } from './example-curl.ts';
 import { createApp } from './http/app.ts';
 import { loadApiKeyDigests } from './http/auth.ts';
 import { createExpressServer } from './http/express-server.ts';
@@ -208,7 +209,7 @@ export async function runServe(args: string[]): Promise<void> {
   await handle.modelLoaded;
   const example = handle.service.bundle?.metadata.exampleInstance;
   if (handle.service.readiness().ready && example !== undefined) {
-    console.error(`Try it:\n${exampleCurl(handle.url, config, example)}`);
+    console.error(`Try it:\n${exampleCurls(handle.url, config, example).join('\n\n')}`);
   }
 }
 
@@ -255,8 +256,3 @@ function installSignalHandlers(handle: ScorerHandle, config: ScorerConfig, logge
   process.on('SIGINT', onSignal);
 }
 
-function exampleCurl(url: string, config: ScorerConfig, example: Record<string, unknown>): string {
-  const body = JSON.stringify({ instances: [example] });
-  const auth = config.auth.apiKeysFile === undefined ? '' : ` \\\n  -H "Authorization: Bearer $API_KEY"`;
-  return `curl -s ${url}/v1/models/${config.model.name}:predict \\\n  -H 'Content-Type: application/json'${auth} \\\n  -d '${body.replaceAll("'", "'\\''")}'`;
-}
