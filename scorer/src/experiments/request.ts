@@ -127,10 +127,10 @@ function eventProblemOf(event: unknown): FieldProblem | undefined {
 
 function requireObject(body: unknown, kind: string, fields: readonly string[]): Record<string, unknown> {
   if (!isPlainObject(body)) {
-    throw new InvalidRequestError(
-      `The ${kind} request body must be a JSON object with ${fields.join(' and ')}, ` +
-        'sent with Content-Type: application/json.',
-    );
+    const expected = `a JSON object with ${fields.join(' and ')}`;
+    throw new InvalidRequestError(`The ${kind} request body must be ${expected}, sent with Content-Type: application/json.`, [
+      { field: '(body)', message: `must be ${expected}` },
+    ]);
   }
   return body;
 }

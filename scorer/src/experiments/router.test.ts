@@ -542,7 +542,7 @@ describe('bad input', () => {
           message:
             'The nudge request body must be a JSON object with customerId and features, ' +
             'sent with Content-Type: application/json.',
-          problems: [],
+          problems: [{ field: '(body)', message: 'must be a JSON object with customerId and features' }],
         },
       },
     });
@@ -605,7 +605,7 @@ describe('bad input', () => {
         body: {
           error: {
             code: 'NotFound',
-            message: 'experiment "retention-q2" is not served here; this scorer serves experiment "retention-q1"',
+            message: 'Experiment "retention-q2" is not served here; this scorer serves experiment "retention-q1".',
           },
         },
       });

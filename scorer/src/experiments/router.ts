@@ -123,7 +123,7 @@ export function noExperimentHandler(): RequestHandler<{ name: string }> {
 
 function experimentNotServed(name: string, served: string | undefined): NotFoundError {
   const servedText = served === undefined ? 'this scorer serves no experiment' : `this scorer serves experiment "${served}"`;
-  return new NotFoundError(`experiment "${name}" is not served here; ${servedText}`);
+  return new NotFoundError(`Experiment "${name}" is not served here; ${servedText}.`);
 }
 
 /** Returns the assigned variant, or while paused the control (undefined without a control). */

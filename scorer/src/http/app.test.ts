@@ -73,13 +73,31 @@ describe('scorer HTTP API', () => {
     });
   });
 
+  it.each(['null', '42', '"customer-1"', '[1]'])('rejects JSON %s as body', async (body) => {
+    const predict = await fetch(predictUrl(), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const nudge = await fetch(`${scorer.url}/v1/experiments/retention-q1/nudge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+    expect(predict.status).toBe(400);
+    expect(await predict.json()).toEqual({
+      error: { code: 'InvalidRequest', message: 'The request body must be a JSON object.', problems: [{ field: '(body)', message: 'must be a JSON object' }] },
+    });
+    expect(nudge.status).toBe(400);
+    expect(await nudge.json()).toEqual({
+      error: {
+        code: 'InvalidRequest',
+        message: 'The nudge request body must be a JSON object with customerId and features, sent with Content-Type: application/json.',
+        problems: [{ field: '(body)', message: 'must be a JSON object with customerId and features' }],
+      },
+    });
+  });
+
   it('malformed JSON is a 400 with an exact body', async () => {
     const response = await postJson(predictUrl(), '{"instances": [');
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       error: {
         code: 'InvalidRequest',
-        message: expect.stringMatching(/^The request body is not valid JSON: /),
+        message: expect.stringMatching(/^The request body is not valid JSON \(.+\); send a JSON object\.$/),
         problems: [],
       },
     });
@@ -113,7 +131,7 @@ describe('scorer HTTP API', () => {
     const response = await postJson(`${scorer.url}/v1/models/other:predict`, { instances: [TELCO_ROW] });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({
-      error: { code: 'NotFound', message: 'model "other" not found; this scorer serves model "telco-churn"' },
+      error: { code: 'NotFound', message: 'Model "other" is not served here; this scorer serves model "telco-churn".' },
     });
   });
 

@@ -66,7 +66,7 @@ export function toScorerError(error: unknown): ScorerError | undefined {
   const bodyError = error as BodyParserError;
   switch (bodyError.type) {
     case 'entity.parse.failed':
-      return new InvalidRequestError(`The request body is not valid JSON: ${bodyError.message}`);
+      return new InvalidRequestError(`The request body is not valid JSON (${bodyError.message}); send a JSON object.`);
     case 'entity.too.large':
       return new PayloadTooLargeError(
         `The request body exceeds the limit of ${bodyError.limit ?? 'the configured'} bytes; split the batch into smaller requests, ` +

@@ -18,7 +18,8 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
     }
     next();
   };
-  // The type is checked above, so the parser takes every request with a body as JSON
-  // instead of matching the Content-Type a second time.
-  return [requireJsonType, express.json({ limit: limitBytes, strict: true, type: () => true })];
+  // The type is checked above, so the parser takes every body as JSON. It accepts any JSON
+  // value, because strict mode calls null, numbers and strings invalid JSON, where the
+  // routes name the object they need.
+  return [requireJsonType, express.json({ limit: limitBytes, strict: false, type: () => true })];
 }

@@ -53,7 +53,7 @@ describe('scorer without an experiment', () => {
     const response = await postJson(`${scorer.url}/v1/experiments/x/${action}`, { customerId: 'customer-1', event: 'renewed' });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({
-      error: { code: 'NotFound', message: 'experiment "x" is not served here; this scorer serves no experiment' },
+      error: { code: 'NotFound', message: 'Experiment "x" is not served here; this scorer serves no experiment.' },
     });
   });
 

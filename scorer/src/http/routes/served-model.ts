@@ -4,7 +4,7 @@ import type { ModelService } from '../../model/model-service.ts';
 
 export function requireServedModel(service: ModelService, name: string): void {
   if (name !== service.modelName) {
-    throw new NotFoundError(`model "${name}" not found; this scorer serves model "${service.modelName}"`);
+    throw new NotFoundError(`Model "${name}" is not served here; this scorer serves model "${service.modelName}".`);
   }
 }
 
