@@ -32,10 +32,15 @@ export class InvalidRequestError extends ScorerError {
     this.problems = problems;
   }
 
+  /** Creates the error of a body that is not `expected`, such as "a JSON object". */
+  static forBody(expected: string): InvalidRequestError {
+    return new InvalidRequestError(`The request body must be ${expected}.`, [{ field: '(body)', message: `must be ${expected}` }]);
+  }
+
   /** Creates the error of a request whose fields have `problems`, with a message that counts them. */
   static forProblems(problems: FieldProblem[], note = ''): InvalidRequestError {
-    const fields = problems.length === 1 ? '1 invalid field' : `${problems.length} invalid fields`;
-    return new InvalidRequestError(`The request has ${fields}${note}.`, problems);
+    const summary = problems.length === 1 ? '1 invalid field' : `${problems.length} invalid fields`;
+    return new InvalidRequestError(`The request has ${summary}${note}.`, problems);
   }
 
   override toJSON(): Record<string, unknown> {

@@ -1,8 +1,9 @@
 /** The ready-to-paste curl commands that `scorer serve` prints once the model is ready. */
+
 /**
  * Customer id of the nudge example, from the Telco data set's customerID column. The
- * sample experiment assigns this customer to its discount variant, so that the example
- * answers with a nudge.
+ * sample experiment assigns this customer to its discount variant, so that the example's
+ * response contains a nudge.
  */
 export const EXAMPLE_CUSTOMER_ID = '9237-HQITU';
 

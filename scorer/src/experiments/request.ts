@@ -29,13 +29,12 @@ type FieldCheck = (value: unknown) => FieldProblem | undefined;
 
 /** Fields that a body accepts, each with its check, in the order their problems are listed. */
 interface BodyShape {
-  kind: string;
   fields: readonly string[];
   checks: readonly (readonly [field: string, check: FieldCheck])[];
 }
 
-const NUDGE_BODY = bodyShape('nudge', { customerId: customerIdProblemOf, features: featuresProblemOf });
-const CONVERSION_BODY = bodyShape('conversion', { customerId: customerIdProblemOf, event: eventProblemOf });
+const NUDGE_BODY = bodyShape({ customerId: customerIdProblemOf, features: featuresProblemOf });
+const CONVERSION_BODY = bodyShape({ customerId: customerIdProblemOf, event: eventProblemOf });
 
 /**
  * Returns the customer id and features of a valid nudge body. For an invalid body, throws
@@ -57,8 +56,8 @@ export function parseConversionRequest(body: unknown): ConversionRequest {
   return { customerId: fields.customerId as string, event: fields.event as string };
 }
 
-function bodyShape(kind: string, checks: Record<string, FieldCheck>): BodyShape {
-  return { kind, fields: Object.keys(checks), checks: Object.entries(checks) };
+function bodyShape(checks: Record<string, FieldCheck>): BodyShape {
+  return { fields: Object.keys(checks), checks: Object.entries(checks) };
 }
 
 /**
@@ -67,7 +66,7 @@ function bodyShape(kind: string, checks: Record<string, FieldCheck>): BodyShape 
  * allocates no problem list, because every nudge pays for this check.
  */
 function validateBody(body: unknown, shape: BodyShape): Record<string, unknown> {
-  const fields = requireObject(body, shape.kind, shape.fields);
+  const fields = requireObject(body, shape.fields);
   for (const [field, check] of shape.checks) {
     if (check(fields[field]) !== undefined) {
       throw invalidRequest(fields, shape);
@@ -125,12 +124,9 @@ function eventProblemOf(event: unknown): FieldProblem | undefined {
   return undefined;
 }
 
-function requireObject(body: unknown, kind: string, fields: readonly string[]): Record<string, unknown> {
+function requireObject(body: unknown, fields: readonly string[]): Record<string, unknown> {
   if (!isPlainObject(body)) {
-    const expected = `a JSON object with ${fields.join(' and ')}`;
-    throw new InvalidRequestError(`The ${kind} request body must be ${expected}, sent with Content-Type: application/json.`, [
-      { field: '(body)', message: `must be ${expected}` },
-    ]);
+    throw InvalidRequestError.forBody(`a JSON object with ${fields.join(' and ')}`);
   }
   return body;
 }

@@ -539,9 +539,7 @@ describe('bad input', () => {
       body: {
         error: {
           code: 'InvalidRequest',
-          message:
-            'The nudge request body must be a JSON object with customerId and features, ' +
-            'sent with Content-Type: application/json.',
+          message: 'The request body must be a JSON object with customerId and features.',
           problems: [{ field: '(body)', message: 'must be a JSON object with customerId and features' }],
         },
       },
@@ -554,10 +552,7 @@ describe('bad input', () => {
     const response = await post(harness, conversionsPath, 'customerId=customer-1', 'text/plain');
 
     expect(response.status).toBe(400);
-    expect((response.body.error as { message: string }).message).toBe(
-      'The conversion request body must be a JSON object with customerId and event, ' +
-        'sent with Content-Type: application/json.',
-    );
+    expect((response.body.error as { message: string }).message).toBe('The request body must be a JSON object with customerId and event.');
   });
 
   it('lists body and feature problems together', async () => {

@@ -85,7 +85,7 @@ describe('scorer HTTP API', () => {
     expect(await nudge.json()).toEqual({
       error: {
         code: 'InvalidRequest',
-        message: 'The nudge request body must be a JSON object with customerId and features, sent with Content-Type: application/json.',
+        message: 'The request body must be a JSON object with customerId and features.',
         problems: [{ field: '(body)', message: 'must be a JSON object with customerId and features' }],
       },
     });

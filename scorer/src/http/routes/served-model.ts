@@ -10,7 +10,7 @@ export function requireServedModel(service: ModelService, name: string): void {
 
 export function requireObjectBody(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new InvalidRequestError('The request body must be a JSON object.', [{ field: '(body)', message: 'must be a JSON object' }]);
+    throw InvalidRequestError.forBody('a JSON object');
   }
   return body as Record<string, unknown>;
 }
