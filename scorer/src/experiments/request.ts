@@ -22,6 +22,9 @@ export interface ConversionRequest {
 }
 
 const CONTROL_CHARACTER = /\p{Cc}/u;
+
+/** The fix for a customer id that is missing or blank. */
+const SEND_CUSTOMER_ID = 'send the customer\'s id, such as "7590-VHVEG"';
 const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
 /** Check of one field of a body: its problem, or undefined when the value is valid. */
@@ -82,13 +85,13 @@ function customerIdProblemOf(customerId: unknown): FieldProblem | undefined {
   const problem = (message: string) => ({ field: 'customerId', message });
 
   if (customerId === undefined) {
-    return problem('is required');
+    return problem(`is required; ${SEND_CUSTOMER_ID}`);
   }
   if (typeof customerId !== 'string') {
     return problem(`must be a string, not ${describeJsonType(customerId)}; send the id in quotes, such as "7590-VHVEG"`);
   }
   if (customerId.trim() === '') {
-    return problem(customerId === '' ? 'must not be empty' : 'must not be empty or only white space');
+    return problem(`${customerId === '' ? 'must not be empty' : 'must not be only white space'}; ${SEND_CUSTOMER_ID}`);
   }
   if (customerId.length > MAX_CUSTOMER_ID_LENGTH) {
     return problem(`must be at most ${MAX_CUSTOMER_ID_LENGTH} characters, not ${customerId.length}`);

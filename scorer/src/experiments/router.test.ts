@@ -383,24 +383,28 @@ describe('POST /v1/experiments/:name/conversions', () => {
 });
 
 describe('bad input', () => {
+  const sendCustomerId = 'send the customer\'s id, such as "7590-VHVEG"';
+  const missingCustomerId = `is required; ${sendCustomerId}`;
+  const emptyCustomerId = `must not be empty; ${sendCustomerId}`;
+  const blankCustomerId = `must not be only white space; ${sendCustomerId}`;
   const nudgePath = '/v1/experiments/retention-q1/nudge';
   const conversionsPath = '/v1/experiments/retention-q1/conversions';
   const features = { score: 0.5 };
 
   it.each([
-    ['missing customerId', nudgePath, { features }, [{ field: 'customerId', message: 'is required' }]],
-    ['empty customerId', nudgePath, { customerId: '', features }, [{ field: 'customerId', message: 'must not be empty' }]],
+    ['missing customerId', nudgePath, { features }, [{ field: 'customerId', message: missingCustomerId }]],
+    ['empty customerId', nudgePath, { customerId: '', features }, [{ field: 'customerId', message: emptyCustomerId }]],
     [
       'blank customerId',
       nudgePath,
       { customerId: '  ', features },
-      [{ field: 'customerId', message: 'must not be empty or only white space' }],
+      [{ field: 'customerId', message: blankCustomerId }],
     ],
     [
       'customerId of a no-break space',
       nudgePath,
       { customerId: '\u00a0', features },
-      [{ field: 'customerId', message: 'must not be empty or only white space' }],
+      [{ field: 'customerId', message: blankCustomerId }],
     ],
     [
       'over-long customerId',
@@ -467,7 +471,7 @@ describe('bad input', () => {
       nudgePath,
       { customerId: '', features: null },
       [
-        { field: 'customerId', message: 'must not be empty' },
+        { field: 'customerId', message: emptyCustomerId },
         { field: 'features', message: 'must be an object of feature name to value' },
       ],
     ],
@@ -515,8 +519,8 @@ describe('bad input', () => {
         },
       ],
     ],
-    ['missing customerId', { event: 'renewed' }, [{ field: 'customerId', message: 'is required' }]],
-    ['blank customerId', { customerId: ' ', event: 'renewed' }, [{ field: 'customerId', message: 'must not be empty or only white space' }]],
+    ['missing customerId', { event: 'renewed' }, [{ field: 'customerId', message: missingCustomerId }]],
+    ['blank customerId', { customerId: ' ', event: 'renewed' }, [{ field: 'customerId', message: blankCustomerId }]],
   ])('rejects conversion with %s', async (_case, body, problems) => {
     const harness = await startApp(experimentOf());
 
@@ -564,7 +568,7 @@ describe('bad input', () => {
     expect((response.body.error as { message: string }).message).toBe('The request has 3 invalid fields.');
     expect((response.body.error as { problems: unknown[] }).problems).toEqual([
       { field: 'extra', message: 'unknown field; the request accepts customerId and features' },
-      { field: 'customerId', message: 'must not be empty' },
+      { field: 'customerId', message: emptyCustomerId },
       { field: 'features.score', message: 'is required' },
     ]);
     expect(harness.predictor.calls).toBe(0);
