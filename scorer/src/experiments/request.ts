@@ -1,6 +1,7 @@
 /** Validation of the JSON bodies of the experiment routes. */
 
 import { InvalidRequestError } from '../errors.ts';
+import { bodyOrEmptyObject } from '../http/json-body.ts';
 import { describeJsonType } from '../json-type.ts';
 import type { FieldProblem } from '../errors.ts';
 import type { FeatureRow } from '../prediction.ts';
@@ -116,7 +117,7 @@ function eventProblemOf(event: unknown): FieldProblem | undefined {
   const problem = (message: string) => ({ field: 'event', message });
 
   if (event === undefined) {
-    return problem('is required');
+    return problem('is required; send the name of the conversion event, such as "renewed"');
   }
   if (typeof event !== 'string' || event.length > MAX_EVENT_LENGTH || !EVENT_NAME.test(event)) {
     return problem(
@@ -127,7 +128,8 @@ function eventProblemOf(event: unknown): FieldProblem | undefined {
   return undefined;
 }
 
-function requireObject(body: unknown, fields: readonly string[]): Record<string, unknown> {
+function requireObject(parsedBody: unknown, fields: readonly string[]): Record<string, unknown> {
+  const body = bodyOrEmptyObject(parsedBody);
   if (!isPlainObject(body)) {
     throw InvalidRequestError.forBody(`a JSON object with ${fields.join(' and ')}`);
   }

@@ -132,10 +132,10 @@ async function startApp(experiment: ExperimentConfig, logLevel = 'info'): Promis
   };
 }
 
-async function post(harness: Harness, path: string, body: unknown, contentType = 'application/json') {
+async function post(harness: Harness, path: string, body: unknown) {
   const response = await fetch(`${harness.baseUrl}${path}`, {
     method: 'POST',
-    headers: { 'content-type': contentType },
+    headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -488,7 +488,7 @@ describe('bad input', () => {
   });
 
   it.each([
-    ['missing event', { customerId: 'customer-1' }, [{ field: 'event', message: 'is required' }]],
+    ['missing event', { customerId: 'customer-1' }, [{ field: 'event', message: 'is required; send the name of the conversion event, such as "renewed"' }]],
     [
       'event with spaces',
       { customerId: 'customer-1', event: 'bought plan' },
@@ -550,10 +550,10 @@ describe('bad input', () => {
     });
   });
 
-  it('rejects a body that is not JSON', async () => {
+  it('rejects an array as body', async () => {
     const harness = await startApp(experimentOf());
 
-    const response = await post(harness, conversionsPath, 'customerId=customer-1', 'text/plain');
+    const response = await post(harness, conversionsPath, [{ customerId: 'customer-1' }]);
 
     expect(response.status).toBe(400);
     expect((response.body.error as { message: string }).message).toBe('The request body must be a JSON object with customerId and event.');

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +92,14 @@ describe('scorer HTTP API', () => {
     });
   });
 
+  it.each(['/v1/models/telco-churn:predict', '/v1/experiments/retention-q1/nudge'])('treats no body as empty on %s', async (path) => {
+    const emptyBody = await fetch(`${scorer.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' });
+    const noBody = await postWithoutBody(`${scorer.url}${path}`);
+
+    expect(noBody.status).toBe(400);
+    expect(noBody.body).toEqual(await emptyBody.json());
+  });
+
   it('malformed JSON is a 400 with an exact body', async () => {
     const response = await postJson(predictUrl(), '{"instances": [');
     expect(response.status).toBe(400);
@@ -98,7 +107,7 @@ describe('scorer HTTP API', () => {
       error: {
         code: 'InvalidRequest',
         message: expect.stringMatching(/^The request body is not valid JSON \(.+\); send a JSON object\.$/),
-        problems: [],
+        problems: [{ field: '(body)', message: 'must be valid JSON' }],
       },
     });
   });
@@ -322,6 +331,23 @@ describe('request log', () => {
     expect(line).toMatchObject({ level: 30, msg: 'request aborted', aborted: true, route: '/v1/models/:name:predict' });
   });
 });
+
+/**
+ * Posts a request with neither Content-Length nor Transfer-Encoding, as `curl -X POST`
+ * without data sends it. Node's HTTP client and fetch always add one of the two.
+ */
+async function postWithoutBody(url: string): Promise<{ status: number; body: unknown }> {
+  const { hostname, port, pathname } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  socket.end(`POST ${pathname} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n`);
+
+  let response = '';
+  for await (const chunk of socket) {
+    response += String(chunk);
+  }
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
+  return { status, body: JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) };
+}
 
 describe('audit key file', () => {
   let scorer: TestScorer;

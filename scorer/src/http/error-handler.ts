@@ -66,7 +66,9 @@ export function toScorerError(error: unknown): ScorerError | undefined {
   const bodyError = error as BodyParserError;
   switch (bodyError.type) {
     case 'entity.parse.failed':
-      return new InvalidRequestError(`The request body is not valid JSON (${bodyError.message}); send a JSON object.`);
+      return new InvalidRequestError(`The request body is not valid JSON (${bodyError.message}); send a JSON object.`, [
+        { field: '(body)', message: 'must be valid JSON' },
+      ]);
     case 'entity.too.large':
       return new PayloadTooLargeError(
         `The request body exceeds the limit of ${bodyError.limit ?? 'the configured'} bytes; split the batch into smaller requests, ` +

@@ -23,3 +23,13 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
   // routes name the object they need.
   return [requireJsonType, express.json({ limit: limitBytes, strict: false, type: () => true })];
 }
+
+/**
+ * Returns the parsed body, or an empty object for a request without a body. The parser
+ * turns an empty body (Content-Length: 0) into `{}` but leaves `req.body` undefined when
+ * the request has neither Content-Length nor Transfer-Encoding, so both cases get the
+ * same errors through this function.
+ */
+export function bodyOrEmptyObject(body: unknown): unknown {
+  return body === undefined ? {} : body;
+}

@@ -1,6 +1,7 @@
 /** Checks shared by the model routes. */
 import { InvalidRequestError, NotFoundError } from '../../errors.ts';
 import type { ModelService } from '../../model/model-service.ts';
+import { bodyOrEmptyObject } from '../json-body.ts';
 
 export function requireServedModel(service: ModelService, name: string): void {
   if (name !== service.modelName) {
@@ -8,7 +9,8 @@ export function requireServedModel(service: ModelService, name: string): void {
   }
 }
 
-export function requireObjectBody(body: unknown): Record<string, unknown> {
+export function requireObjectBody(parsedBody: unknown): Record<string, unknown> {
+  const body = bodyOrEmptyObject(parsedBody);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw InvalidRequestError.forBody('a JSON object');
   }
