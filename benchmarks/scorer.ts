@@ -54,6 +54,8 @@ const BATCH_ROWS = 10_000;
 const BATCH_SECONDS = 3;
 /** Calls timed for each half of the batch split. */
 const SPLIT_CALLS = 30;
+/** Minimum number of rounds whose median has a 95% confidence interval (see medianInterval). */
+const MIN_ROUNDS_FOR_INTERVAL = 6;
 /** Unmeasured load before each measured HTTP run. */
 const SETTLE_SECONDS = 1;
 
@@ -141,7 +143,8 @@ async function main(): Promise<void> {
       (value) => `${value.toFixed(2)}x`,
     );
   const rps = (result: HttpResult) => result.requestsPerSecond;
-  console.log(`Medians of the ${rounds} per-round figures, each with the 95% confidence interval of the median`);
+  const intervals = rounds >= MIN_ROUNDS_FOR_INTERVAL ? 'each with the 95% confidence interval of the median' : `intervals need ${MIN_ROUNDS_FOR_INTERVAL} rounds or more`;
+  console.log(`Medians of the ${rounds} per-round figures, ${intervals}`);
   console.log(`predict / trivial req/s     ${ratio(runs.predict, runs.trivial, rps)}   (target >= 0.90x)`);
   console.log(`predict p99 / trivial p99   ${ratio(runs.predict, runs.trivial, (result) => result.p99Ms)}   (target <= 2.00x)`);
   console.log(`nudge / predict req/s       ${ratio(runs.nudge, runs.predict, rps)}   (target >= 0.95x)`);
@@ -167,11 +170,13 @@ async function main(): Promise<void> {
     `benchmark process ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB after batch scoring`);
 }
 
-/** Formats the median of per-round figures with its confidence interval, such as `0.97x (0.93x to 0.99x)`. */
+/** Formats the median of per-round figures with its confidence interval, such as `0.97x (0.93x to 0.99x)`, or alone without one. */
 function withInterval(values: number[], format: (value: number) => string): string {
   const interval = medianInterval(values);
-  const bounds = interval === undefined ? 'no interval: run at least 6 rounds' : `${format(interval.low)} to ${format(interval.high)}`;
-  return `${format(median(values))} (${bounds})`;
+  if (interval === undefined) {
+    return format(median(values));
+  }
+  return `${format(median(values))} (${format(interval.low)} to ${format(interval.high)})`;
 }
 
 /**
