@@ -23,10 +23,10 @@ export interface ConversionRequest {
 }
 
 const CONTROL_CHARACTER = /\p{Cc}/u;
+const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
 /** The fix for a customer id that is missing or blank. */
 const SEND_CUSTOMER_ID = 'send the customer\'s id, such as "7590-VHVEG"';
-const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
 /** Check of one field of a body: its problem, or undefined when the value is valid. */
 type FieldCheck = (value: unknown) => FieldProblem | undefined;
