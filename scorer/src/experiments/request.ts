@@ -1,7 +1,7 @@
 /** Validation of the JSON bodies of the experiment routes. */
 
 import { InvalidRequestError } from '../errors.ts';
-import { bodyOrEmptyObject } from '../http/json-body.ts';
+import { requireObjectBody } from '../http/json-body.ts';
 import { describeJsonType } from '../json-type.ts';
 import type { FieldProblem } from '../errors.ts';
 import type { FeatureRow } from '../prediction.ts';
@@ -34,6 +34,8 @@ type FieldCheck = (value: unknown) => FieldProblem | undefined;
 /** Fields that a body accepts, each with its check, in the order their problems are listed. */
 interface BodyShape {
   fields: readonly string[];
+  /** Description of a valid body, such as "a JSON object with customerId and event", for the error of a non-object body. */
+  expected: string;
   checks: readonly (readonly [field: string, check: FieldCheck])[];
 }
 
@@ -61,7 +63,8 @@ export function parseConversionRequest(body: unknown): ConversionRequest {
 }
 
 function bodyShape(checks: Record<string, FieldCheck>): BodyShape {
-  return { fields: Object.keys(checks), checks: Object.entries(checks) };
+  const fields = Object.keys(checks);
+  return { fields, expected: `a JSON object with ${fields.join(' and ')}`, checks: Object.entries(checks) };
 }
 
 /**
@@ -70,7 +73,7 @@ function bodyShape(checks: Record<string, FieldCheck>): BodyShape {
  * allocates no problem list, because every nudge pays for this check.
  */
 function validateBody(body: unknown, shape: BodyShape): Record<string, unknown> {
-  const fields = requireObject(body, shape.fields);
+  const fields = requireObjectBody(body, shape.expected);
   for (const [field, check] of shape.checks) {
     if (check(fields[field]) !== undefined) {
       throw invalidRequest(fields, shape);
@@ -126,14 +129,6 @@ function eventProblemOf(event: unknown): FieldProblem | undefined {
     );
   }
   return undefined;
-}
-
-function requireObject(parsedBody: unknown, fields: readonly string[]): Record<string, unknown> {
-  const body = bodyOrEmptyObject(parsedBody);
-  if (!isPlainObject(body)) {
-    throw InvalidRequestError.forBody(`a JSON object with ${fields.join(' and ')}`);
-  }
-  return body;
 }
 
 function hasOnlyFields(fields: Record<string, unknown>, known: readonly string[]): boolean {

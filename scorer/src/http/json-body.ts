@@ -1,6 +1,6 @@
 /** JSON body parsing for the model and experiment routes. */
 import express, { type RequestHandler } from 'express';
-import { UnsupportedMediaTypeError } from '../errors.ts';
+import { InvalidRequestError, UnsupportedMediaTypeError } from '../errors.ts';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
@@ -25,11 +25,15 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
 }
 
 /**
- * Returns the parsed body, or an empty object for a request without a body. The parser
- * turns an empty body (Content-Length: 0) into `{}` but leaves `req.body` undefined when
- * the request has neither Content-Length nor Transfer-Encoding, so both cases get the
- * same errors through this function.
+ * Returns the parsed body as an object, and throws InvalidRequestError naming `expected`
+ * when it is another JSON value. The parser turns an empty body (Content-Length: 0) into
+ * `{}`, but leaves `req.body` undefined for a request with neither Content-Length nor
+ * Transfer-Encoding. Such a request counts as `{}` too, so both get the same errors.
  */
-export function bodyOrEmptyObject(body: unknown): unknown {
-  return body === undefined ? {} : body;
+export function requireObjectBody(parsedBody: unknown, expected = 'a JSON object'): Record<string, unknown> {
+  const body = parsedBody === undefined ? {} : parsedBody;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw InvalidRequestError.forBody(expected);
+  }
+  return body as Record<string, unknown>;
 }

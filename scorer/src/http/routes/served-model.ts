@@ -1,20 +1,11 @@
 /** Checks shared by the model routes. */
 import { InvalidRequestError, NotFoundError } from '../../errors.ts';
 import type { ModelService } from '../../model/model-service.ts';
-import { bodyOrEmptyObject } from '../json-body.ts';
 
 export function requireServedModel(service: ModelService, name: string): void {
   if (name !== service.modelName) {
     throw new NotFoundError(`Model "${name}" is not served here; this scorer serves model "${service.modelName}".`);
   }
-}
-
-export function requireObjectBody(parsedBody: unknown): Record<string, unknown> {
-  const body = bodyOrEmptyObject(parsedBody);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw InvalidRequestError.forBody('a JSON object');
-  }
-  return body as Record<string, unknown>;
 }
 
 export function requireBatchSize(field: string, rows: number, maxBatchSize: number): void {

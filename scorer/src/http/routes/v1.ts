@@ -7,9 +7,10 @@ import type { RequestHandler } from 'express';
 import { InvalidRequestError } from '../../errors.ts';
 import type { ModelService } from '../../model/model-service.ts';
 import type { FeatureRow } from '../../prediction.ts';
+import { requireObjectBody } from '../json-body.ts';
 import { labelRoute } from '../route-label.ts';
 import { sendJson } from '../send-json.ts';
-import { requireBatchSize, requireObjectBody, requireServedModel } from './served-model.ts';
+import { requireBatchSize, requireServedModel } from './served-model.ts';
 
 export const V1_PREDICT_ROUTE = '/v1/models/:name:predict';
 export const V1_MODEL_ROUTE = '/v1/models/:name';

@@ -8,9 +8,10 @@ import type { RequestHandler } from 'express';
 import { InvalidRequestError, type FieldProblem } from '../../errors.ts';
 import type { ModelService } from '../../model/model-service.ts';
 import type { FeatureRow } from '../../prediction.ts';
+import { requireObjectBody } from '../json-body.ts';
 import { labelRoute } from '../route-label.ts';
 import { sendJson } from '../send-json.ts';
-import { requireBatchSize, requireObjectBody, requireServedModel } from './served-model.ts';
+import { requireBatchSize, requireServedModel } from './served-model.ts';
 import type { RouteGuards } from './v1.ts';
 
 export const V2_INFER_ROUTE = '/v2/models/:name/infer';
