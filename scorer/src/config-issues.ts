@@ -18,8 +18,10 @@ export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
       return boundMessage(issue.origin, 'at least', 'greater than', issue.minimum, issue.inclusive);
     case 'too_big':
       return boundMessage(issue.origin, 'at most', 'less than', issue.maximum, issue.inclusive);
-    case 'invalid_value':
-      return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}, not ${JSON.stringify(issue.input)}`;
+    case 'invalid_value': {
+      const values = issue.values.map((value) => JSON.stringify(value)).join(', ');
+      return issue.input === undefined ? `is required; use one of ${values}` : `must be one of ${values}, not ${JSON.stringify(issue.input)}`;
+    }
     case 'not_multiple_of':
       return `must be a multiple of ${String(issue.divisor)}`;
     default:

@@ -64,7 +64,7 @@ describe('parseConfig', () => {
     [{ model: { uri: undefined } }, 'model.uri: is required'],
     [{ riskBands: { medium: 0, high: 0.6 } }, 'riskBands.medium: must be greater than 0'],
     [{ riskBands: { medium: 0.3, high: 1 } }, 'riskBands.high: must be less than 1'],
-    [{ riskBands: { medium: 0.6, high: 0.6 } }, 'riskBands.high: medium must be less than high, so that low < medium < high, not medium 0.6 and high 0.6'],
+    [{ riskBands: { medium: 0.6, high: 0.6 } }, 'riskBands.high: must be greater than medium (0.6), not 0.6; raise high or lower medium'],
     [{ modle: {} }, 'modle: unknown field; remove it or correct its spelling (did you mean "model"?)'],
   ])('words problem %# with file, field and fix', (change, expected) => {
     const raw = { ...minimal, ...change, model: { ...minimal.model, ...(change as { model?: object }).model } };
@@ -81,7 +81,7 @@ describe('parseConfig', () => {
     expect(error.message).toBe(
       'Invalid scorer configuration in scorer.yaml: ' +
         'server.maxBatchSzie: unknown field; remove it or correct its spelling (did you mean "maxBatchSize"?); ' +
-        'experiment.salt: must not be empty',
+        'experiment.salt: must not be empty; set a salt of up to 64 characters, such as "2026-q1"',
     );
     expect(error.problems.map((problem) => problem.field)).toEqual(['server.maxBatchSzie', 'experiment.salt']);
   });

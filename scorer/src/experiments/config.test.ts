@@ -112,7 +112,7 @@ describe('parseExperimentConfig', () => {
 
     expect(error.field).toBe('experiment.salt');
     expect(error.message).toBe(
-      'invalid experiment configuration: experiment.salt: must not be empty; ' +
+      'invalid experiment configuration: experiment.salt: must not be empty; set a salt of up to 64 characters, such as "2026-q1"; ' +
         'experiment.variants: variant weights add up to 90 (control 50, discount 40), not 100; ' +
         'change them so that they add up to 100',
     );
@@ -128,6 +128,7 @@ describe('parseExperimentConfig', () => {
   it.each([
     ['missing name', (raw: Raw) => delete raw.name, 'experiment.name', 'is required'],
     ['name with capitals', (raw: Raw) => (raw.name = 'Retention'), 'experiment.name', 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."'],
+    ['missing salt', (raw: Raw) => delete raw.salt, 'experiment.salt', 'is required; set a salt of up to 64 characters, such as "2026-q1"'],
     ['numeric salt', (raw: Raw) => (raw.salt = 2026), 'experiment.salt', 'must be a string, not the number 2026'],
     ['long salt', (raw: Raw) => (raw.salt = 'x'.repeat(65)), 'experiment.salt', 'must be at most 64 characters'],
     ['salt with newline', (raw: Raw) => (raw.salt = 'a\nb'), 'experiment.salt', 'must not contain control characters'],
@@ -146,9 +147,10 @@ describe('parseExperimentConfig', () => {
       'experiment.variants',
       'variant weights add up to 110 (control 50, discount 60), not 100; change them so that they add up to 100',
     ],
-    ['fractional weight', (raw: Raw) => (raw.variants[1].weight = 49.5), 'experiment.variants[1].weight', 'must be a whole number from 0 to 100'],
-    ['negative weight', (raw: Raw) => (raw.variants[1].weight = -1), 'experiment.variants[1].weight', 'must be a whole number from 0 to 100'],
-    ['weight over 100', (raw: Raw) => (raw.variants[1].weight = 101), 'experiment.variants[1].weight', 'must be a whole number from 0 to 100'],
+    ['fractional weight', (raw: Raw) => (raw.variants[1].weight = 49.5), 'experiment.variants[1].weight', 'must be a whole number from 0 to 100, not 49.5'],
+    ['negative weight', (raw: Raw) => (raw.variants[1].weight = -1), 'experiment.variants[1].weight', 'must be a whole number from 0 to 100, not -1'],
+    ['weight over 100', (raw: Raw) => (raw.variants[1].weight = 101), 'experiment.variants[1].weight', 'must be a whole number from 0 to 100, not 101'],
+    ['missing weight', (raw: Raw) => delete raw.variants[1].weight, 'experiment.variants[1].weight', 'is required'],
     [
       'weight as string',
       (raw: Raw) => (raw.variants[1].weight = '50'),
@@ -192,9 +194,20 @@ describe('parseExperimentConfig', () => {
       'unknown channel',
       (raw: Raw) => (raw.variants[1].nudges.high.channel = 'fax'),
       'experiment.variants[1].nudges.high.channel',
-      'must be one of email, in-app, sms, push, call',
+      'must be one of "email", "in-app", "sms", "push", "call", not "fax"',
     ],
-    ['missing action', (raw: Raw) => delete raw.variants[1].nudges.high.action, 'experiment.variants[1].nudges.high.action', 'is required'],
+    [
+      'missing channel',
+      (raw: Raw) => delete raw.variants[1].nudges.high.channel,
+      'experiment.variants[1].nudges.high.channel',
+      'is required; use one of "email", "in-app", "sms", "push", "call"',
+    ],
+    [
+      'missing action',
+      (raw: Raw) => delete raw.variants[1].nudges.high.action,
+      'experiment.variants[1].nudges.high.action',
+      'is required; set the id of the retention action, such as "offer-discount-20"',
+    ],
     [
       'unknown placeholder',
       (raw: Raw) => (raw.variants[1].nudges.high.message = 'Hi {{firstName}}'),
@@ -212,13 +225,13 @@ describe('parseExperimentConfig', () => {
       'equal thresholds',
       (raw: Raw) => (raw.riskBands = { medium: 0.5, high: 0.5 }),
       'experiment.riskBands.high',
-      'medium must be less than high, so that low < medium < high, not medium 0.5 and high 0.5',
+      'must be greater than medium (0.5), not 0.5; raise high or lower medium',
     ],
     [
       'decreasing thresholds',
       (raw: Raw) => (raw.riskBands = { medium: 0.7, high: 0.4 }),
       'experiment.riskBands.high',
-      'medium must be less than high, so that low < medium < high, not medium 0.7 and high 0.4',
+      'must be greater than medium (0.7), not 0.4; raise high or lower medium',
     ],
     ['threshold at 1', (raw: Raw) => (raw.riskBands = { medium: 0.3, high: 1 }), 'experiment.riskBands.high', 'must be less than 1'],
     ['threshold at 0', (raw: Raw) => (raw.riskBands = { medium: 0, high: 0.6 }), 'experiment.riskBands.medium', 'must be greater than 0'],

@@ -48,12 +48,23 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const CONTROL_CHARACTER = /\p{Cc}/u;
 
-const textSchema = (maxLength: number) =>
+/** Schema of a short text. `fix` is the instruction added when the text is missing or empty, such as `set the action id`. */
+const textSchema = (maxLength: number, fix: string) =>
   z
-    .string()
-    .min(1, 'must not be empty')
+    .string({ error: (issue) => (issue.input === undefined ? `is required; ${fix}` : undefined) })
+    .min(1, `must not be empty; ${fix}`)
     .max(maxLength, `must be at most ${maxLength} characters`)
     .refine((value) => !CONTROL_CHARACTER.test(value), 'must not contain control characters');
+
+const WEIGHT_RANGE = 'must be a whole number from 0 to 100';
+
+/**
+ * Returns an error map that words a value breaking `rule` as `${rule}, not VALUE`, with the
+ * value as JSON. A missing value falls through to configErrorMap, which reports it as required.
+ */
+function outside(rule: string): (issue: { input?: unknown }) => string | undefined {
+  return (issue) => (issue.input === undefined ? undefined : `${rule}, not ${JSON.stringify(issue.input)}`);
+}
 
 const messageSchema = z
   .string()
@@ -71,8 +82,8 @@ const messageSchema = z
   });
 
 const nudgeRuleSchema = z.strictObject({
-  action: textSchema(128),
-  channel: z.enum(NUDGE_CHANNELS, { error: `must be one of ${NUDGE_CHANNELS.join(', ')}` }),
+  action: textSchema(128, 'set the id of the retention action, such as "offer-discount-20"'),
+  channel: z.enum(NUDGE_CHANNELS),
   message: messageSchema,
 });
 
@@ -90,9 +101,9 @@ const variantSchema = z.strictObject({
   // configErrorMap words the type problem, and for a quoted number such as "50" it adds the fix.
   weight: z
     .number()
-    .int('must be a whole number from 0 to 100')
-    .min(0, 'must be a whole number from 0 to 100')
-    .max(100, 'must be a whole number from 0 to 100'),
+    .int({ error: outside(WEIGHT_RANGE) })
+    .min(0, { error: outside(WEIGHT_RANGE) })
+    .max(100, { error: outside(WEIGHT_RANGE) }),
   control: z.boolean().default(false),
   nudges: nudgesSchema.optional(),
 });
@@ -106,7 +117,7 @@ export const riskBandsSchema = z
   .refine((bands) => bands.medium < bands.high, {
     error: (issue) => {
       const bands = issue.input as { medium: number; high: number };
-      return `medium must be less than high, so that low < medium < high, not medium ${bands.medium} and high ${bands.high}`;
+      return `must be greater than medium (${bands.medium}), not ${bands.high}; raise high or lower medium`;
     },
     path: ['high'],
   });
@@ -117,7 +128,7 @@ const experimentSchema = z
       .string()
       .max(253, 'must be at most 253 characters')
       .regex(DNS_SUBDOMAIN, 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."'),
-    salt: textSchema(MAX_SALT_LENGTH),
+    salt: textSchema(MAX_SALT_LENGTH, `set a salt of up to ${MAX_SALT_LENGTH} characters, such as "2026-q1"`),
     paused: z.boolean().default(false),
     riskBands: riskBandsSchema.optional(),
     variants: z

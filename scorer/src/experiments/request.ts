@@ -23,6 +23,8 @@ export interface ConversionRequest {
 }
 
 const CONTROL_CHARACTER = /\p{Cc}/u;
+/** One half of a surrogate pair. Without the u flag, the class matches single UTF-16 code units. */
+const SURROGATE = /[\uD800-\uDFFF]/;
 const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
 /** The fix for a customer id that is missing or blank. */
@@ -98,7 +100,9 @@ function customerIdProblemOf(customerId: unknown): FieldProblem | undefined {
     return problem(`${customerId === '' ? 'must not be empty' : 'must not be only white space'}; ${SEND_CUSTOMER_ID}`);
   }
   if (customerId.length > MAX_CUSTOMER_ID_LENGTH) {
-    return problem(`must be at most ${MAX_CUSTOMER_ID_LENGTH} characters, not ${customerId.length}`);
+    // The limit counts UTF-16 code units, in which an emoji takes two.
+    const unitNote = SURROGATE.test(customerId) ? ', where emoji and other characters above U+FFFF count as 2' : '';
+    return problem(`must be at most ${MAX_CUSTOMER_ID_LENGTH} characters, not ${customerId.length}${unitNote}`);
   }
   if (CONTROL_CHARACTER.test(customerId)) {
     return problem('must not contain control characters such as newlines or tabs; send the id without them');

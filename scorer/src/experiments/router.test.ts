@@ -413,6 +413,12 @@ describe('bad input', () => {
       [{ field: 'customerId', message: 'must be at most 256 characters, not 257' }],
     ],
     [
+      'over-long customerId of emoji',
+      nudgePath,
+      { customerId: '\u{1F600}'.repeat(129), features },
+      [{ field: 'customerId', message: 'must be at most 256 characters, not 258, where emoji and other characters above U+FFFF count as 2' }],
+    ],
+    [
       'customerId with newline',
       nudgePath,
       { customerId: 'customer\n42', features },
@@ -531,6 +537,16 @@ describe('bad input', () => {
       body: { error: { code: 'InvalidRequest', message: invalidFieldsMessage(problems.length), problems } },
     });
     expect(await counterValue(harness.registry, 'engagetrack_experiment_conversions_total', 'control')).toBe(0);
+  });
+
+  it('accepts ids at the length limit', async () => {
+    const harness = await startApp(experimentOf());
+
+    for (const customerId of ['c'.repeat(256), '\u{1F600}'.repeat(128)]) {
+      const response = await post(harness, nudgePath, { customerId, features: { score: 0.5 } });
+
+      expect(response.status).toBe(200);
+    }
   });
 
   it('rejects a body that is not an object', async () => {
