@@ -48,7 +48,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const CONTROL_CHARACTER = /\p{Cc}/u;
 
-/** Schema of a short text. `fix` is the instruction added when the text is missing or empty, such as `set the action id`. */
+/** Schema of a short text. `fix` is the instruction added when the text is missing or empty. */
 const textSchema = (maxLength: number, fix: string) =>
   z
     .string({ error: (issue) => (issue.input === undefined ? `is required; ${fix}` : undefined) })
@@ -56,15 +56,8 @@ const textSchema = (maxLength: number, fix: string) =>
     .max(maxLength, `must be at most ${maxLength} characters`)
     .refine((value) => !CONTROL_CHARACTER.test(value), 'must not contain control characters');
 
-const WEIGHT_RANGE = 'must be a whole number from 0 to 100';
-
-/**
- * Returns an error map that words a value breaking `rule` as `${rule}, not VALUE`, with the
- * value as JSON. A missing value falls through to configErrorMap, which reports it as required.
- */
-function outside(rule: string): (issue: { input?: unknown }) => string | undefined {
-  return (issue) => (issue.input === undefined ? undefined : `${rule}, not ${JSON.stringify(issue.input)}`);
-}
+/** Error of a weight that is not a whole number from 0 to 100, with the weight given. */
+const WEIGHT_ERROR = { error: (issue: { input?: unknown }) => `must be a whole number from 0 to 100, not ${String(issue.input)}` };
 
 const messageSchema = z
   .string()
@@ -101,9 +94,9 @@ const variantSchema = z.strictObject({
   // configErrorMap words the type problem, and for a quoted number such as "50" it adds the fix.
   weight: z
     .number()
-    .int({ error: outside(WEIGHT_RANGE) })
-    .min(0, { error: outside(WEIGHT_RANGE) })
-    .max(100, { error: outside(WEIGHT_RANGE) }),
+    .int(WEIGHT_ERROR)
+    .min(0, WEIGHT_ERROR)
+    .max(100, WEIGHT_ERROR),
   control: z.boolean().default(false),
   nudges: nudgesSchema.optional(),
 });
