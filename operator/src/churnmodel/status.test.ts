@@ -101,6 +101,16 @@ describe('ChurnModel status', () => {
     );
   });
 
+  it('names a single pod in the singular', () => {
+    const single: V1Deployment = {
+      metadata: { name: 'telco-scorer', generation: 7 },
+      spec: { replicas: 1, selector: {}, template: {} },
+      status: { observedGeneration: 7, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 },
+    };
+
+    expect(readyOf(compute(single).conditions)?.message).toBe('1 scorer pod serves model version 2.0.0 at http://churn.example.com/');
+  });
+
   it('stays Ready while a rolling update keeps every desired pod available', () => {
     const rolling = deployment({ observedGeneration: 7, replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2 });
     const ready = readyOf(compute(rolling).conditions);

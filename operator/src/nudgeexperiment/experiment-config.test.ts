@@ -35,7 +35,7 @@ describe('experimentConfigProblem', () => {
     expect(problem).toMatch(/^Invalid experiment configuration: spec\.variants\[1\]\.nudges\.high\.message: /);
     expect(problem).toContain('unknown placeholder "{{name}}"');
     expect(problem).toContain('{{probabilityPercent}}');
-    expect(problem).toContain('the existing scorer pods are left unchanged');
+    expect(problem).toContain('no scorer pod is created or changed, and no other change to the spec is applied, until it is fixed');
     expect(problem).not.toContain('experiment.variants');
   });
 

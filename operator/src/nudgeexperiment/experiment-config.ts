@@ -7,6 +7,7 @@ import { ConfigError } from '../../../scorer/src/errors.ts';
 import { DEFAULT_RISK_BANDS, experimentSection } from '../workload/scorer-config.ts';
 import type { NudgeExperiment } from '../workload/types.ts';
 import { experimentConfigInput } from './builders.ts';
+import { CHANGES_HELD } from './variant-layout.ts';
 
 /** Where each field of the scorer's `experiment` section comes from in the NudgeExperiment. */
 const SPEC_FIELDS: Readonly<Record<string, string>> = {
@@ -33,7 +34,7 @@ export function experimentConfigProblem(experiment: NudgeExperiment): string | u
     if (!(err instanceof ConfigError)) throw err;
     return (
       `Invalid experiment configuration: ${specTerms(err.message)}. ` +
-      'The scorer rejects this configuration at start-up, so the existing scorer pods are left unchanged.'
+      `The scorer rejects this configuration at start-up, ${CHANGES_HELD}.`
     );
   }
 }

@@ -41,7 +41,7 @@ describe('variantLayoutProblem', () => {
     expect(problem).toContain('variant "v3"');
     expect(problem).toContain('overlap those of variant "v2"');
     expect(problem).toContain('"v3" can have a weight of at most 20');
-    expect(problem).toContain('the existing scorer pods are left unchanged');
+    expect(problem).toContain('no scorer pod is created or changed, and no other change to the spec is applied, until it is fixed');
   });
 
   it('lists every variant that does not fit', () => {

@@ -5,6 +5,12 @@
 import { findLayoutProblems } from '../../../scorer/src/experiments/layout.ts';
 import type { NudgeExperiment } from '../workload/types.ts';
 
+/**
+ * The end of the messages of an experiment that the scorer would reject. Until the spec is
+ * fixed, the operator leaves every child as it is, so other spec changes wait as well.
+ */
+export const CHANGES_HELD = 'so no scorer pod is created or changed, and no other change to the spec is applied, until it is fixed';
+
 /** Returns what is wrong with the variant layout, or undefined when the scorer accepts it. */
 export function variantLayoutProblem(experiment: NudgeExperiment): string | undefined {
   const variants = experiment.spec.variants.map((variant) => ({
@@ -16,5 +22,5 @@ export function variantLayoutProblem(experiment: NudgeExperiment): string | unde
   if (problems.length === 0) return undefined;
 
   const details = problems.map((problem) => `spec.variants[${problem.variantIndex}].weight: ${problem.message}`);
-  return `Invalid variant layout: ${details.join('; ')}. The scorer rejects this layout, so the existing scorer pods are left unchanged.`;
+  return `Invalid variant layout: ${details.join('; ')}. The scorer rejects this layout, ${CHANGES_HELD}.`;
 }

@@ -138,13 +138,18 @@ function replicasUnavailable(deployment: DeploymentState, observation: ScorerObs
 
 function servingMessage(deployment: DeploymentState, observation: ScorerObservation): string {
   if (deployment.complete) {
-    return `${deployment.ready} scorer pods serve model version ${observation.release.version} at ${observation.url}`;
+    return `${scorerPodsServe(deployment.ready)} model version ${observation.release.version} at ${observation.url}`;
   }
   // Old and new pods both serve while the Deployment rolls, so no single version is named as served.
   return (
-    `${deployment.available} scorer pods serve at ${observation.url} while Deployment ${observation.deploymentName} ` +
+    `${scorerPodsServe(deployment.available)} at ${observation.url} while Deployment ${observation.deploymentName} ` +
     `rolls to model version ${observation.release.version} (${deployment.updated} of ${deployment.desired} pods updated)`
   );
+}
+
+/** Returns `1 scorer pod serves` or `N scorer pods serve`. */
+function scorerPodsServe(count: number): string {
+  return count === 1 ? '1 scorer pod serves' : `${count} scorer pods serve`;
 }
 
 function notReady(cause: Component): Component {
