@@ -399,7 +399,7 @@ const churnModelRejections: Rejection[] = [
   {
     name: 'medium band above the default high band',
     manifest: churnModel('bands-default', { riskBands: { medium: 0.65 } }),
-    messages: ['spec.riskBands.medium must be lower than spec.riskBands.high'],
+    messages: ['spec.riskBands.medium must be lower than spec.riskBands.high', 'a threshold left out takes its default, medium 0.3 or high 0.6'],
   },
   {
     name: 'rollout weights not increasing',
@@ -464,7 +464,9 @@ const nudgeExperimentRejections: Rejection[] = [
   {
     name: 'weights not summing to 100',
     manifest: nudgeExperiment('weights', { variants: [variant('control', 50, { control: true }), variant('discount', 30)] }),
-    messages: ['spec.variants: Invalid value: variant weights must sum to 100; adjust spec.variants[].weight'],
+    messages: [
+      'spec.variants: Invalid value: variant weights must sum to 100; adjust spec.variants[].weight, lowering one weight by as much as you raise another',
+    ],
   },
   {
     name: 'duplicate variant names',

@@ -177,7 +177,10 @@ export function riskBandThresholds(description: string) {
       'x-kubernetes-validations': [
         {
           rule: '!has(self.medium) || !has(self.high) || self.medium < self.high',
-          message: 'spec.riskBands.medium must be lower than spec.riskBands.high, for example medium: 0.3 and high: 0.6',
+          // A threshold left out has already taken its default when this rule runs.
+          message:
+            'spec.riskBands.medium must be lower than spec.riskBands.high, for example medium: 0.3 and high: 0.6; ' +
+            'a threshold left out takes its default, medium 0.3 or high 0.6',
         },
       ],
     },

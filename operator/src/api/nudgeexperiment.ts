@@ -180,7 +180,10 @@ export const NudgeExperimentSpec = Type.Object(
     ),
     assignment: AssignmentSpec,
     riskBands: Type.Optional(
-      riskBandThresholds('They choose the nudge of each customer. When unset, those of the ChurnModel apply.'),
+      riskBandThresholds(
+        'They choose the nudge of each customer. When unset, those of the ChurnModel apply. ' +
+          'A threshold left out of a set riskBands takes its default, medium 0.3 or high 0.6, not the ChurnModel value.',
+      ),
     ),
     variants: Type.Array(Variant, {
       description: `Variants of the experiment, 1 to ${MAX_VARIANTS}, with unique names, weights summing to 100, and at most one control.`,
@@ -191,7 +194,8 @@ export const NudgeExperimentSpec = Type.Object(
       'x-kubernetes-validations': [
         {
           rule: 'self.map(v, v.weight).sum() == 100',
-          message: 'variant weights must sum to 100; adjust spec.variants[].weight',
+          // A messageExpression with the actual sum exceeds the API server's CEL cost budget.
+          message: 'variant weights must sum to 100; adjust spec.variants[].weight, lowering one weight by as much as you raise another',
         },
         {
           rule: 'self.all(v, self.exists_one(w, w.name == v.name))',
