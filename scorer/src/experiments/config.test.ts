@@ -247,7 +247,8 @@ describe('parseExperimentConfig', () => {
         ]),
       'experiment.variants[3].weight',
       'the buckets of variant "c" (buckets 5000-7999) overlap those of variant "b" (buckets 7000-9999); ' +
-        'with the other weights unchanged, "c" can have a weight of at most 20, or lower the weight of "b"',
+        '"c" can have a weight of at most 20, or lower the weight of "b"; add what you take off to "control", ' +
+        'which owns every bucket that no other variant owns',
     ],
   ])('rejects %s', (_case, change, field, message) => {
     const error = configErrorOf(withChange(change));

@@ -180,7 +180,8 @@ describe('findLayoutProblems', () => {
         variantIndex: 3,
         message:
           'the buckets of variant "c" (buckets 5000-7999) overlap those of variant "b" (buckets 7000-9999); ' +
-          'with the other weights unchanged, "c" can have a weight of at most 20, or lower the weight of "b"',
+          '"c" can have a weight of at most 20, or lower the weight of "b"; add what you take off to "control", ' +
+          'which owns every bucket that no other variant owns',
       },
     ]);
   });
@@ -193,7 +194,7 @@ describe('findLayoutProblems', () => {
         variantIndex: 3,
         message:
           'variant "c" grows up from bucket 5000 and has room for a weight of at most 50, not 100; ' +
-          'lower its weight or list it in another position',
+          'lower its weight and add the difference to "control", or list it in another position',
       },
     ]);
   });

@@ -107,6 +107,7 @@ export function placeRangedVariants(variants: readonly LayoutVariant[]): RangedV
  */
 export function findLayoutProblems(variants: readonly LayoutVariant[]): LayoutProblem[] {
   const ranged = placeRangedVariants(variants);
+  const fallbackName = variants[fallbackIndexOf(variants)]!.name;
   const problems: LayoutProblem[] = [];
 
   ranged.forEach((current, position) => {
@@ -123,7 +124,8 @@ export function findLayoutProblems(variants: readonly LayoutVariant[]): LayoutPr
         variantIndex: current.variantIndex,
         message:
           `variant "${name}" grows ${current.anchor.direction} from bucket ${current.anchor.at} and has room ` +
-          `for a weight of at most ${maxWeight}, not ${weight}; lower its weight or list it in another position`,
+          `for a weight of at most ${maxWeight}, not ${weight}; lower its weight and add the difference to ` +
+          `"${fallbackName}", or list it in another position`,
       });
       return;
     }
@@ -135,8 +137,9 @@ export function findLayoutProblems(variants: readonly LayoutVariant[]): LayoutPr
         variantIndex: current.variantIndex,
         message:
           `the buckets of variant "${name}" (${describeRange(current.range)}) overlap those of variant ` +
-          `"${earlierName}" (${describeRange(earlier.range)}); with the other weights unchanged, "${name}" ` +
-          `can have a weight of at most ${maxWeight}, or lower the weight of "${earlierName}"`,
+          `"${earlierName}" (${describeRange(earlier.range)}); "${name}" can have a weight of at most ${maxWeight}, ` +
+          `or lower the weight of "${earlierName}"; add what you take off to "${fallbackName}", which owns every bucket ` +
+          'that no other variant owns',
       });
     }
   });
