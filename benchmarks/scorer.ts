@@ -24,9 +24,9 @@
  * the unmeasured second, four such runs measured 0.99x to 1.01x.
  *
  * On a 2-vCPU VM the nudge / predict ratio of single rounds ranged from 0.74x to 1.11x
- * within one run, so a median over 6 rounds moved by several percent from run to run. The default
- * is 20 rounds (about 4.5 minutes), and each ratio comes with the 95% confidence interval
- * of its median, so that a reader can tell a difference from the noise.
+ * within one run, so a median over 6 rounds moved by several percent from run to run.
+ * The default is 20 rounds (about 4.5 minutes), and each ratio comes with the 95%
+ * confidence interval of its median, so that a reader can tell a difference from the noise.
  * Options: --duration SECONDS per HTTP run (default 3), --rounds N of the three HTTP runs
  * (default 20, an even number so that each order runs as often), --connections N (default 50).
  */
