@@ -8,15 +8,16 @@ import { createMetrics } from './metrics.ts';
 
 function controllerWith(reconcile: Reconciler['reconcile'], workers = 1) {
   const metrics = createMetrics();
+  const lines: Record<string, unknown>[] = [];
   const controller = new Controller({
     name: 'test',
     kind: 'ChurnModel',
     reconciler: { reconcile },
     workers,
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: 'error' }, { write: (line: string) => void lines.push(JSON.parse(line)) }),
     metrics,
   });
-  return { controller, metrics };
+  return { controller, metrics, lines };
 }
 
 async function counter(metrics: ReturnType<typeof createMetrics>, result: string): Promise<number> {
@@ -50,6 +51,27 @@ describe('Controller', () => {
 
     expect(controller.queue.length).toBe(0);
     expect(controller.queue.numRequeues('ns/a')).toBe(0);
+  });
+
+  it('logs API errors without a stack', async () => {
+    const message = 'PATCH /apis/apps/v1/namespaces/ml/deployments/a failed with HTTP 409: the object has been modified';
+    const { controller, lines } = controllerWith(vi.fn().mockRejectedValue(new ApiError(message, { code: 409, reason: 'Conflict' })));
+
+    await controller.processKey('ns/a');
+
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ msg: 'Reconciler error, retrying with backoff', retry: true });
+    expect(lines[0]).toMatchObject({ error: message, status: 409, reason: 'Conflict' });
+    expect(lines[0]).not.toHaveProperty('err');
+  });
+
+  it('logs other errors with their stack', async () => {
+    const { controller, lines } = controllerWith(vi.fn().mockRejectedValue(new TypeError('spec is undefined')));
+
+    await controller.processKey('ns/a');
+
+    expect(lines[0]?.['err']).toMatchObject({ type: 'TypeError', message: 'spec is undefined' });
+    expect((lines[0]?.['err'] as { stack: string }).stack).toContain('TypeError: spec is undefined');
   });
 
   it('requeues after the requested delay', async () => {

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Logger } from 'pino';
 
-import { TerminalError, isTerminalApiError } from './errors.ts';
+import { TerminalError, errorLogFields, isTerminalApiError } from './errors.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import type { RateLimiterOptions } from './rate-limiter.ts';
 import { WorkQueue } from './workqueue.ts';
@@ -129,11 +129,11 @@ export class Controller {
 
     if (err instanceof TerminalError || isTerminalApiError(err)) {
       this.queue.forget(key);
-      logger.error({ err, retry: false }, 'Reconciler error, waiting for the object to change');
+      logger.error({ ...errorLogFields(err), retry: false }, 'Reconciler error, waiting for the object to change');
       return;
     }
     const retries = this.queue.numRequeues(key);
     this.queue.addRateLimited(key);
-    logger.error({ err, retry: true, retries }, 'Reconciler error, retrying with backoff');
+    logger.error({ ...errorLogFields(err), retry: true, retries }, 'Reconciler error, retrying with backoff');
   }
 }

@@ -27,6 +27,19 @@ export class TerminalError extends Error {
   override readonly name = 'TerminalError';
 }
 
+/**
+ * Log fields that describe `err`. An ApiError becomes its message, HTTP status and reason:
+ * its stack lists only the client's request functions, which add nothing to the message.
+ * Any other error stays in pino's `err` field with its stack, which points to the code
+ * that failed.
+ */
+export function errorLogFields(err: unknown): Record<string, unknown> {
+  if (err instanceof ApiError) {
+    return { error: err.message, status: err.code, reason: err.reason };
+  }
+  return { err };
+}
+
 export function isNotFound(err: unknown): boolean {
   return err instanceof ApiError && err.code === 404;
 }

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
+import { errorLogFields } from './errors.ts';
 import type { KubeClient } from './kube-client.ts';
 import { EVENT } from './resources.ts';
 
@@ -73,7 +74,7 @@ export class EventRecorder {
       try {
         await this.#client.create(EVENT, namespace, event);
       } catch (err) {
-        this.#logger.warn({ err, namespace, name: event.regarding.name, reason: event.reason }, 'Recording an event failed');
+        this.#logger.warn({ ...errorLogFields(err), namespace, name: event.regarding.name, reason: event.reason }, 'Recording an event failed');
       }
     }
     if (this.#dropped > 0) {

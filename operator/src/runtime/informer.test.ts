@@ -210,10 +210,11 @@ describe('Informer', () => {
     await informer.stop();
   });
 
-  it('logs other list failures with the error', async () => {
+  it('logs list failures without a stack', async () => {
     const source = new FakeSource();
     source.listFailures = 1;
-    source.listError = new ApiError('GET /api/v1/configmaps failed with HTTP 404', { code: 404, reason: 'NotFound' });
+    const message = 'GET /api/v1/configmaps failed with HTTP 429: storage is (re)initializing';
+    source.listError = new ApiError(message, { code: 429, reason: 'TooManyRequests' });
     const lines: Record<string, unknown>[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
     const informer = new Informer(source, { logger, initialBackoffMs: 100, sleep: async () => undefined });
@@ -222,8 +223,9 @@ describe('Informer', () => {
     await flush();
 
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ msg: 'List failed, retrying', failures: 1 });
-    expect(lines[0]?.['err']).toBeDefined();
+    expect(lines[0]).toMatchObject({ msg: 'List failed, retrying', failures: 1, retryInMs: 100 });
+    expect(lines[0]).toMatchObject({ error: message, status: 429, reason: 'TooManyRequests' });
+    expect(lines[0]).not.toHaveProperty('err');
     await informer.stop();
   });
 

@@ -5,7 +5,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
-import { ApiError, isNotFound } from './errors.ts';
+import { ApiError, errorLogFields, isNotFound } from './errors.ts';
 import type { ObjectList, WatchEventType, WatchHandle } from './kube-client.ts';
 import { Store } from './store.ts';
 
@@ -148,7 +148,8 @@ export class Informer<T extends KubernetesObject> {
       return false;
     }
     if (err !== undefined) {
-      this.#logger.warn({ err, failures: this.#failures + 1 }, 'Watch failed, restarting');
+      const failures = this.#failures + 1;
+      this.#logger.warn({ ...errorLogFields(err), failures, retryInMs: this.#backoffMs(failures) }, 'Watch failed, restarting');
       return true;
     }
     // The server closed the stream (its watch timeout, or a restart): resume after a pause
@@ -172,7 +173,7 @@ export class Informer<T extends KubernetesObject> {
       );
       return;
     }
-    this.#logger.warn({ err, failures }, 'List failed, retrying');
+    this.#logger.warn({ ...errorLogFields(err), failures, retryInMs: this.#backoffMs(failures) }, 'List failed, retrying');
   }
 
   #backoffMs(failures: number): number {

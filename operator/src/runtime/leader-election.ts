@@ -9,7 +9,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
-import { ApiError, isConflict, isNotFound } from './errors.ts';
+import { errorLogFields, isConflict, isNotFound } from './errors.ts';
 import type { KubeClient } from './kube-client.ts';
 import { LEASE } from './resources.ts';
 
@@ -154,7 +154,7 @@ export class LeaderElector {
       await client.update(LEASE, released);
       logger.info({ lease: `${namespace}/${name}` }, 'Released leadership');
     } catch (err) {
-      logger.warn({ err: errorFields(err), lease: `${namespace}/${name}` }, 'Releasing the lease failed, so it expires by itself');
+      logger.warn({ ...errorLogFields(err), lease: `${namespace}/${name}` }, 'Releasing the lease failed, so it expires by itself');
     }
   }
 
@@ -200,7 +200,7 @@ export class LeaderElector {
     } catch (err) {
       // A conflict means another replica wrote the Lease first, which is not an error.
       if (!isConflict(err)) {
-        this.#options.logger.warn({ err: errorFields(err) }, 'Acquiring or renewing the lease failed');
+        this.#options.logger.warn(errorLogFields(err), 'Acquiring or renewing the lease failed');
       }
       return false;
     } finally {
@@ -303,13 +303,6 @@ function validateOptions(options: Required<LeaderElectionOptions>): void {
 /** Formats a metav1.MicroTime, which the API server requires with six fractional digits. */
 export function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-function errorFields(err: unknown): { code?: number; reason?: string; message: string } {
-  if (err instanceof ApiError) {
-    return { code: err.code, reason: err.reason, message: err.message };
-  }
-  return { message: err instanceof Error ? err.message : String(err) };
 }
 
 // Resolves after ms, or at once when the signal aborts. The global setTimeout keeps it

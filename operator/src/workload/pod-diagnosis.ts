@@ -5,6 +5,7 @@
 import type { CoreV1Event, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
+import { errorLogFields } from '../runtime/errors.ts';
 import type { KubeClient } from '../runtime/kube-client.ts';
 import { isPermitted } from '../runtime/permissions.ts';
 import type { ResourceType } from '../runtime/resources.ts';
@@ -53,7 +54,7 @@ export async function listPodDetails(
     ]);
     return { pods: pods.items, events: events.items };
   } catch (err) {
-    logger.warn({ err, labelSelector }, 'Listing scorer pods failed; the status reports the Deployment status only');
+    logger.warn({ ...errorLogFields(err), labelSelector }, 'Listing scorer pods failed; the status reports the Deployment status only');
     return undefined;
   }
 }
