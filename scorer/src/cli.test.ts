@@ -49,8 +49,8 @@ describe('scorer serve', () => {
 
     expect(code).toBe(2);
     expect(stderr).toBe(
-      `Error: Invalid scorer configuration in ${path}: ` +
-        'server.maxBatchSzie: unknown field; remove it or correct its spelling (did you mean "maxBatchSize"?)\n',
+      `Error: Invalid scorer configuration in ${path}:\n` +
+        '  - server.maxBatchSzie: unknown field; remove it or correct its spelling (did you mean "maxBatchSize"?)\n',
     );
   }, 30_000);
 });

@@ -55,9 +55,13 @@ export function configProblems(schema: z.core.$ZodType, issues: readonly z.core.
   });
 }
 
-/** Joins problems as `server.port: must be at most 65535; model.uri: is required`. */
-export function summarizeProblems(problems: readonly FieldProblem[]): string {
-  return problems.map((problem) => `${problem.field}: ${problem.message}`).join('; ');
+/**
+ * Formats problems as a list to follow a colon, one per line, such as
+ * `\n  - server.port: must be at most 65535\n  - model.uri: is required`. Many messages
+ * contain a semicolon before their fix, so problems joined on one line would run together.
+ */
+export function formatProblemList(problems: readonly FieldProblem[]): string {
+  return problems.map((problem) => `\n  - ${problem.field}: ${problem.message}`).join('');
 }
 
 function typeMessage(expected: string, input: unknown): string {

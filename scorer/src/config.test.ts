@@ -69,7 +69,7 @@ describe('parseConfig', () => {
   ])('words problem %# with file, field and fix', (change, expected) => {
     const raw = { ...minimal, ...change, model: { ...minimal.model, ...(change as { model?: object }).model } };
     const error = configErrorOf(raw);
-    expect(error.message).toBe(`Invalid scorer configuration in scorer.yaml: ${expected}`);
+    expect(error.message).toBe(`Invalid scorer configuration in scorer.yaml:\n  - ${expected}`);
   });
 
   it('lists experiment problems with the file name', () => {
@@ -79,9 +79,9 @@ describe('parseConfig', () => {
       experiment: { name: 'retention-q1', salt: '', variants: [{ name: 'control', weight: 100, control: true }] },
     });
     expect(error.message).toBe(
-      'Invalid scorer configuration in scorer.yaml: ' +
-        'server.maxBatchSzie: unknown field; remove it or correct its spelling (did you mean "maxBatchSize"?); ' +
-        'experiment.salt: must not be empty; set a salt of up to 64 characters, such as "2026-q1"',
+      'Invalid scorer configuration in scorer.yaml:\n' +
+        '  - server.maxBatchSzie: unknown field; remove it or correct its spelling (did you mean "maxBatchSize"?)\n' +
+        '  - experiment.salt: must not be empty; set a salt of up to 64 characters, such as "2026-q1"',
     );
     expect(error.problems.map((problem) => problem.field)).toEqual(['server.maxBatchSzie', 'experiment.salt']);
   });

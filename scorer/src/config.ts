@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { load as parseYaml } from 'js-yaml';
 import { z } from 'zod';
-import { configErrorMap, configProblems, summarizeProblems } from './config-issues.ts';
+import { configErrorMap, configProblems, formatProblemList } from './config-issues.ts';
 import { ConfigError, type FieldProblem } from './errors.ts';
 import { parseExperimentConfig, riskBandsSchema, type ExperimentConfig } from './experiments/config.ts';
 import type { RiskBandThresholds } from './prediction.ts';
@@ -107,7 +107,7 @@ export function parseConfig(raw: unknown, source: string): ScorerConfig {
   }
 
   if (!result.success || problems.length > 0) {
-    throw new ConfigError(`Invalid scorer configuration in ${source}: ${summarizeProblems(problems)}`, problems[0]?.field, {
+    throw new ConfigError(`Invalid scorer configuration in ${source}:${formatProblemList(problems)}`, problems[0]?.field, {
       cause: result.error,
       problems,
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { NudgeExperiment, VariantSpec } from '../workload/types.ts';
-import { experimentConfigProblem, specTerms } from './experiment-config.ts';
+import { experimentConfigProblem, specProblem } from './experiment-config.ts';
 import { invalidConfigConditions } from './status.ts';
 
 function experiment(variants: VariantSpec[], spec: Partial<NudgeExperiment['spec']> = {}): NudgeExperiment {
@@ -66,20 +66,21 @@ describe('experimentConfigProblem', () => {
   });
 });
 
-describe('specTerms', () => {
+describe('specProblem', () => {
   it.each([
-    ['invalid experiment configuration: experiment.variants[1].weight: too big', 'spec.variants[1].weight: too big'],
-    ['invalid experiment configuration: experiment.salt: must not be empty', 'spec.assignment.salt: must not be empty'],
-    ['invalid experiment configuration: experiment.name: bad; experiment.paused: bad', 'metadata.name: bad; spec.paused: bad'],
-    ['invalid experiment configuration: experiment.riskBands.high: bad', 'spec.riskBands.high: bad'],
-  ])('maps %s', (scorerMessage, expected) => {
-    expect(specTerms(scorerMessage)).toBe(expected);
+    ['experiment.variants[1].weight', 'spec.variants[1].weight'],
+    ['experiment.salt', 'spec.assignment.salt'],
+    ['experiment.name', 'metadata.name'],
+    ['experiment.paused', 'spec.paused'],
+    ['experiment.riskBands.high', 'spec.riskBands.high'],
+  ])('maps %s', (field, expected) => {
+    expect(specProblem({ field, message: 'bad' })).toBe(`${expected}: bad`);
   });
 
-  it('leaves a field path inside a problem message as written', () => {
-    const message = 'invalid experiment configuration: experiment.variants[0].nudges.high.message: unknown placeholder "{{experiment.salt}}"';
+  it('leaves a field path inside the message as written', () => {
+    const problem = { field: 'experiment.variants[0].nudges.high.message', message: 'unknown placeholder "{{experiment.salt}}"' };
 
-    expect(specTerms(message)).toBe('spec.variants[0].nudges.high.message: unknown placeholder "{{experiment.salt}}"');
+    expect(specProblem(problem)).toBe('spec.variants[0].nudges.high.message: unknown placeholder "{{experiment.salt}}"');
   });
 });
 

@@ -3,7 +3,7 @@
 // it. A field the scorer rejects, such as an unknown message placeholder, would make
 // every new pod crash-loop, so the operator reports it instead of rolling it out.
 import { parseExperimentConfig } from '../../../scorer/src/experiments/config.ts';
-import { ConfigError } from '../../../scorer/src/errors.ts';
+import { ConfigError, type FieldProblem } from '../../../scorer/src/errors.ts';
 import { DEFAULT_RISK_BANDS, experimentSection } from '../workload/scorer-config.ts';
 import type { NudgeExperiment } from '../workload/types.ts';
 import { experimentConfigInput } from './builders.ts';
@@ -18,11 +18,8 @@ const SPEC_FIELDS: Readonly<Record<string, string>> = {
   variants: 'spec.variants',
 };
 
-/** The scorer's message starts with this, and lists its problems separated by "; ". */
-const SCORER_PREFIX = 'invalid experiment configuration: ';
-
-/** A field path at the start of one of the scorer's problems, such as `experiment.variants[1].weight`. */
-const SCORER_FIELD = /(?<=^|; )experiment\.([A-Za-z]+)/g;
+/** Prefix `experiment.<key>` of a scorer field path; SPEC_FIELDS maps the key to its spec field. */
+const SCORER_FIELD = /^experiment\.([A-Za-z]+)/;
 
 /** Returns why the scorer would reject the experiment, naming spec fields, or undefined when it accepts it. */
 export function experimentConfigProblem(experiment: NudgeExperiment): string | undefined {
@@ -32,15 +29,13 @@ export function experimentConfigProblem(experiment: NudgeExperiment): string | u
     return undefined;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    return (
-      `Invalid experiment configuration: ${specTerms(err.message)}. ` +
-      `The scorer rejects this configuration at start-up, ${CHANGES_HELD}.`
-    );
+    const problems = err.problems.length > 0 ? err.problems.map(specProblem).join('; ') : err.message;
+    return `Invalid experiment configuration: ${problems}. The scorer rejects this configuration at start-up, ${CHANGES_HELD}.`;
   }
 }
 
-/** Rewrites the scorer's field paths (`experiment.variants[1]...`) as NudgeExperiment fields (`spec.variants[1]...`). */
-export function specTerms(scorerMessage: string): string {
-  const problems = scorerMessage.startsWith(SCORER_PREFIX) ? scorerMessage.slice(SCORER_PREFIX.length) : scorerMessage;
-  return problems.replace(SCORER_FIELD, (field, key: string) => SPEC_FIELDS[key] ?? field);
+/** Formats one of the scorer's problems with its NudgeExperiment field: `experiment.variants[1]...` becomes `spec.variants[1]...`. */
+export function specProblem(problem: FieldProblem): string {
+  const field = problem.field.replace(SCORER_FIELD, (scorerField, key: string) => SPEC_FIELDS[key] ?? scorerField);
+  return `${field}: ${problem.message}`;
 }

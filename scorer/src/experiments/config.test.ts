@@ -112,8 +112,9 @@ describe('parseExperimentConfig', () => {
 
     expect(error.field).toBe('experiment.salt');
     expect(error.message).toBe(
-      'invalid experiment configuration: experiment.salt: must not be empty; set a salt of up to 64 characters, such as "2026-q1"; ' +
-        'experiment.variants: variant weights add up to 90 (control 50, discount 40), not 100; ' +
+      'Invalid experiment configuration:\n' +
+        '  - experiment.salt: must not be empty; set a salt of up to 64 characters, such as "2026-q1"\n' +
+        '  - experiment.variants: variant weights add up to 90 (control 50, discount 40), not 100; ' +
         'change them so that they add up to 100',
     );
   });
@@ -122,7 +123,7 @@ describe('parseExperimentConfig', () => {
     const error = configErrorOf(undefined);
 
     expect(error.field).toBe('experiment');
-    expect(error.message).toBe('invalid experiment configuration: experiment: is required');
+    expect(error.message).toBe('Invalid experiment configuration:\n  - experiment: is required');
   });
 
   it.each([
@@ -254,7 +255,7 @@ describe('parseExperimentConfig', () => {
     const error = configErrorOf(withChange(change));
 
     expect(error.field).toBe(field);
-    expect(error.message).toBe(`invalid experiment configuration: ${field}: ${message}`);
+    expect(error.message).toBe(`Invalid experiment configuration:\n  - ${field}: ${message}`);
   });
 
   it('reports variant and rule problems together', () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { configErrorMap, configProblems, summarizeProblems } from '../config-issues.ts';
+import { configErrorMap, configProblems, formatProblemList } from '../config-issues.ts';
 import { ConfigError } from '../errors.ts';
 import type { RiskBand, RiskBandThresholds } from '../prediction.ts';
 import { BucketHasher } from './assignment.ts';
@@ -244,5 +244,5 @@ function configErrorOf(error: z.ZodError): ConfigError {
     prefix: ['experiment'],
     unknownKeyMessage: (path, key) => (path.at(-1) === 'nudges' ? `unknown risk band "${key}"; use low, medium or high` : undefined),
   });
-  return new ConfigError(`invalid experiment configuration: ${summarizeProblems(problems)}`, problems[0]?.field, { cause: error, problems });
+  return new ConfigError(`Invalid experiment configuration:${formatProblemList(problems)}`, problems[0]?.field, { cause: error, problems });
 }
