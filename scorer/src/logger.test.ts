@@ -75,3 +75,19 @@ describe('BatchedDestination', () => {
     ]);
   });
 });
+
+describe('createLogger', () => {
+  it('nests the cause of an error', () => {
+    const target = recordingTarget();
+    const destination = new BatchedDestination(target);
+    const cause = new Error('ENOENT: no such file or directory');
+    const error = new Error(`model.json: cannot read it: ${cause.message}`, { cause });
+
+    createLogger(destination).error({ err: error }, 'model load failed');
+    destination.flush();
+
+    const line = JSON.parse(target.writes[0]!) as { err: { message: string; cause: { message: string } } };
+    expect(line.err.message).toBe('model.json: cannot read it: ENOENT: no such file or directory');
+    expect(line.err.cause.message).toBe('ENOENT: no such file or directory');
+  });
+});

@@ -59,6 +59,9 @@ export function createLogger(destination: DestinationStream = stdout): Logger {
     {
       level: process.env['LOG_LEVEL'] ?? 'info',
       base: { service: 'engagetrack-scorer' },
+      // The default serializer appends the message of each cause to the error's own, which
+      // repeats it where the message already quotes its cause. This one nests the cause.
+      serializers: { err: pino.stdSerializers.errWithCause },
     },
     destination,
   );

@@ -129,7 +129,7 @@ describe('request log levels', () => {
     expect(errors.map((line) => line['msg'])).toEqual(['model load failed; the scorer stays not ready']);
     // pino's error serializer appends the messages of causes, here the ENOENT of stat.
     expect((errors[0]?.['err'] as { message: string }).message).toContain(
-      `model bundle folder ${directory} does not exist; check model.uri or --model-uri.`,
+      `model bundle folder ${directory} does not exist; check model.uri or --model-uri`,
     );
   });
 });

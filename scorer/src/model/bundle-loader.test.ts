@@ -70,7 +70,7 @@ describe('loadBundle from a folder', () => {
 
   it('names a bundle folder that does not exist', async () => {
     const directory = join(await mkdtemp(join(tmpdir(), 'bundle-')), 'telco-churn');
-    await expect(loadFrom(directory)).rejects.toThrow(`model bundle folder ${directory} does not exist; check model.uri or --model-uri.`);
+    await expect(loadFrom(directory)).rejects.toThrow(`model bundle folder ${directory} does not exist; check model.uri or --model-uri`);
   });
 
   it('names a bundle path that is a file', async () => {

@@ -40,7 +40,7 @@ async function requireDirectory(directory: string): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : `cannot be read: ${(error as Error).message}`;
-    throw new ConfigError(`model bundle folder ${directory} ${reason}; check model.uri or --model-uri.`, 'model.uri', { cause: error });
+    throw new ConfigError(`model bundle folder ${directory} ${reason}; check model.uri or --model-uri`, 'model.uri', { cause: error });
   }
   if (!isDirectory) {
     throw new ConfigError(`model bundle folder ${directory} is not a folder; model.uri must name the folder that contains model.json.`, 'model.uri');
