@@ -27,8 +27,14 @@
  * within one run, so a median over 6 rounds moved by several percent from run to run.
  * The default is 20 rounds (about 4.5 minutes), and each ratio comes with the 95%
  * confidence interval of its median, so that a reader can tell a difference from the noise.
+ * Even so, the nudge / predict interval of 20 rounds spanned 12 to 18 points on one VM.
+ * The target figure for that ratio therefore comes from a last minute in which predict
+ * and nudge alternate every 100 ms on the same connections (see interleaved.ts). On the
+ * same VM its interval spanned 2 to 4 points, though minutes a few minutes apart moved by
+ * up to 2.5 points.
  * Options: --duration SECONDS per HTTP run (default 3), --rounds N of the three HTTP runs
- * (default 20, an even number so that each order runs as often), --connections N (default 50).
+ * (default 20, an even number so that each order runs as often), --connections N (default
+ * 50), --interleave-seconds SECONDS of alternating predict and nudge (default 60).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -44,6 +50,7 @@ import { openBundleSource } from '../scorer/src/model/bundle-source.ts';
 import { RowEncoder } from '../scorer/src/model/encoder.ts';
 import { ModelService } from '../scorer/src/model/model-service.ts';
 import { parseModelUri } from '../scorer/src/model/uri.ts';
+import { measureInterleaved, PHASE_MS, type InterleavedResult } from './interleaved.ts';
 import { median, medianInterval } from './median.ts';
 import { cpuSecondsOf } from './process-cpu.ts';
 
@@ -74,11 +81,13 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '20' },
     connections: { type: 'string', default: '50' },
+    'interleave-seconds': { type: 'string', default: '60' },
   },
 });
 const duration = Number(values.duration);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
+const interleaveSeconds = Number(values['interleave-seconds']);
 
 const example = JSON.parse(readFileSync(join(SAMPLE_BUNDLE, 'metadata.json'), 'utf8')).exampleInstance as Record<string, unknown>;
 const predictBody = JSON.stringify({ instances: [example] });
@@ -108,6 +117,8 @@ async function main(): Promise<void> {
   };
   const runs: Record<keyof typeof targets, HttpResult[]> = { trivial: [], predict: [], nudge: [] };
   let scorerRss: number;
+  let interleaved: InterleavedResult;
+  let interleavedCpuShare: number;
   try {
     for (const target of Object.values(targets)) {
       // A short warm-up lets V8 optimise the hot paths before the measured runs.
@@ -121,6 +132,15 @@ async function main(): Promise<void> {
         runs[name].push(await measure(target.url, target.bodies, target.pid));
       }
     }
+    const cpuBefore = cpuSecondsOf(scorer.child.pid!);
+    interleaved = await measureInterleaved({
+      origin: scorer.url,
+      base: { path: new URL(targets.predict.url).pathname, bodies: targets.predict.bodies },
+      other: { path: new URL(targets.nudge.url).pathname, bodies: targets.nudge.bodies },
+      seconds: interleaveSeconds,
+      connections,
+    });
+    interleavedCpuShare = (cpuSecondsOf(scorer.child.pid!) - cpuBefore) / interleaveSeconds;
     scorerRss = residentBytes(scorer.child.pid);
   } finally {
     baseline.child.kill('SIGKILL');
@@ -147,7 +167,7 @@ async function main(): Promise<void> {
   console.log(`Medians of the ${rounds} per-round figures, ${intervals}`);
   console.log(`predict / trivial req/s     ${ratio(runs.predict, runs.trivial, rps)}   (target >= 0.90x)`);
   console.log(`predict p99 / trivial p99   ${ratio(runs.predict, runs.trivial, (result) => result.p99Ms)}   (target <= 2.00x)`);
-  console.log(`nudge / predict req/s       ${ratio(runs.nudge, runs.predict, rps)}   (target >= 0.95x)`);
+  console.log(`nudge / predict req/s       ${ratio(runs.nudge, runs.predict, rps)}   (the target figure is the interleaved one below)`);
   console.log(`  per round                 ${runs.nudge.map((result, round) => (rps(result) / rps(runs.predict[round]!)).toFixed(2)).join(' ')}`);
   console.log(
     `server CPU per request       trivial ${trivial.cpuMicrosPerRequest.toFixed(0)} us, predict ${predict.cpuMicrosPerRequest.toFixed(0)} us, ` +
@@ -155,6 +175,8 @@ async function main(): Promise<void> {
   );
   const extraCpu = runs.nudge.map((result, round) => result.cpuMicrosPerRequest - runs.predict[round]!.cpuMicrosPerRequest);
   console.log(`nudge CPU - predict CPU      ${withInterval(extraCpu, (value) => `${value.toFixed(1)} us`)} per request`);
+  console.log('');
+  printInterleaved(interleaved, interleavedCpuShare);
   console.log('');
   const rowsPerSecond = (value: number) => `${(value / 1e6).toFixed(2)} M rows/s`;
   console.log(`Batch in process (${BATCH_ROWS.toLocaleString('en-US')} rows per call, backend ${batch.backend}, ${batch.inference})`);
@@ -381,6 +403,16 @@ function residentBytes(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kib * 1024;
+}
+
+function printInterleaved(result: InterleavedResult, scorerCpuShare: number): void {
+  const failures = result.errors + result.non2xx > 0 ? `, errors ${result.errors}, non-2xx ${result.non2xx}` : '';
+  console.log(
+    `Predict and nudge interleaved on the scorer (phases of ${PHASE_MS} ms for ${interleaveSeconds} s, ` +
+      `${result.ratios.length} pairs, scorer CPU ${(scorerCpuShare * 100).toFixed(0)}%${failures})`,
+  );
+  console.log(`  predict ${Math.round(result.baseRequestsPerSecond)} req/s, nudge ${Math.round(result.otherRequestsPerSecond)} req/s (means over the phases)`);
+  console.log(`nudge / predict req/s       ${withInterval(result.ratios, (value) => `${value.toFixed(3)}x`)}   (target >= 0.95x)`);
 }
 
 function printHttp(name: string, result: HttpResult): void {
