@@ -145,7 +145,10 @@ async function loadModel(config: ScorerConfig, service: ModelService, metrics: S
   } catch (error) {
     const reason = error instanceof ConfigError ? `model bundle rejected: ${error.message}` : `model load failed: ${(error as Error).message}`;
     service.markFailed(reason);
-    logger.error({ err: error, uri: config.model.uri }, 'model load failed; the scorer stays not ready');
+    // A rejected bundle is a mistake in the configuration or the bundle, and its message
+    // names what to fix, so a stack trace would only repeat it.
+    const fields = error instanceof ConfigError ? { error: error.message, field: error.field } : { err: error };
+    logger.error({ ...fields, uri: config.model.uri }, 'model load failed; the scorer stays not ready');
   }
 }
 
