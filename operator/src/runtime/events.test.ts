@@ -69,7 +69,10 @@ describe('EventRecorder', () => {
     await recorder.flush();
 
     expect(create).toHaveBeenCalledTimes(2);
-    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ name: 'telco', reason: 'Created' }), 'Recording an event failed');
+    expect(warn).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'telco', eventReason: 'Created', status: 403, reason: 'Forbidden' }),
+      'Recording an event failed',
+    );
   });
 
   it('drops Events beyond the pending limit', async () => {

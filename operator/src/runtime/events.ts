@@ -74,7 +74,8 @@ export class EventRecorder {
       try {
         await this.#client.create(EVENT, namespace, event);
       } catch (err) {
-        this.#logger.warn({ ...errorLogFields(err), namespace, name: event.regarding.name, reason: event.reason }, 'Recording an event failed');
+        // The Event's reason goes in eventReason, since `reason` is the failed request's.
+        this.#logger.warn({ ...errorLogFields(err), namespace, name: event.regarding.name, eventReason: event.reason }, 'Recording an event failed');
       }
     }
     if (this.#dropped > 0) {
