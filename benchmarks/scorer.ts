@@ -34,7 +34,9 @@
  * up to 2.5 points.
  * Options: --duration SECONDS per HTTP run (default 3), --rounds N of the three HTTP runs
  * (default 20, an even number so that each order runs as often), --connections N (default
- * 50), --interleave-seconds SECONDS of alternating predict and nudge (default 60).
+ * 50), --interleave-seconds SECONDS of alternating predict and nudge (default 60),
+ * --interleave-control to run the interleaved minute first with predictions in both kinds
+ * of phase, a check of the method whose ratio should be about 1.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -50,7 +52,7 @@ import { openBundleSource } from '../scorer/src/model/bundle-source.ts';
 import { RowEncoder } from '../scorer/src/model/encoder.ts';
 import { ModelService } from '../scorer/src/model/model-service.ts';
 import { parseModelUri } from '../scorer/src/model/uri.ts';
-import { measureInterleaved, PHASE_MS, type InterleavedResult } from './interleaved.ts';
+import { measureInterleaved, PHASE_MS, type InterleavedEndpoint, type InterleavedResult } from './interleaved.ts';
 import { median, medianInterval } from './median.ts';
 import { cpuSecondsOf } from './process-cpu.ts';
 
@@ -82,12 +84,17 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '20' },
     connections: { type: 'string', default: '50' },
     'interleave-seconds': { type: 'string', default: '60' },
+    'interleave-control': { type: 'boolean', default: false },
   },
 });
 const duration = Number(values.duration);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
 const interleaveSeconds = Number(values['interleave-seconds']);
+const interleaveControl = values['interleave-control'];
+
+/** Scorer CPU share below which the load generator may have set the pace of the interleaved minute. */
+const MIN_SATURATED_CPU_SHARE = 0.9;
 
 const example = JSON.parse(readFileSync(join(SAMPLE_BUNDLE, 'metadata.json'), 'utf8')).exampleInstance as Record<string, unknown>;
 const predictBody = JSON.stringify({ instances: [example] });
@@ -117,8 +124,8 @@ async function main(): Promise<void> {
   };
   const runs: Record<keyof typeof targets, HttpResult[]> = { trivial: [], predict: [], nudge: [] };
   let scorerRss: number;
-  let interleaved: InterleavedResult;
-  let interleavedCpuShare: number;
+  let control: InterleavedRun | undefined;
+  let interleaved: InterleavedRun;
   try {
     for (const target of Object.values(targets)) {
       // A short warm-up lets V8 optimise the hot paths before the measured runs.
@@ -132,15 +139,12 @@ async function main(): Promise<void> {
         runs[name].push(await measure(target.url, target.bodies, target.pid));
       }
     }
-    const cpuBefore = cpuSecondsOf(scorer.child.pid!);
-    interleaved = await measureInterleaved({
-      origin: scorer.url,
-      base: { path: new URL(targets.predict.url).pathname, bodies: targets.predict.bodies },
-      other: { path: new URL(targets.nudge.url).pathname, bodies: targets.nudge.bodies },
-      seconds: interleaveSeconds,
-      connections,
-    });
-    interleavedCpuShare = (cpuSecondsOf(scorer.child.pid!) - cpuBefore) / interleaveSeconds;
+    const predictEndpoint = { path: new URL(targets.predict.url).pathname, bodies: targets.predict.bodies };
+    const nudgeEndpoint = { path: new URL(targets.nudge.url).pathname, bodies: targets.nudge.bodies };
+    if (interleaveControl) {
+      control = await runInterleaved(scorer, predictEndpoint, predictEndpoint);
+    }
+    interleaved = await runInterleaved(scorer, predictEndpoint, nudgeEndpoint);
     scorerRss = residentBytes(scorer.child.pid);
   } finally {
     baseline.child.kill('SIGKILL');
@@ -176,7 +180,11 @@ async function main(): Promise<void> {
   const extraCpu = runs.nudge.map((result, round) => result.cpuMicrosPerRequest - runs.predict[round]!.cpuMicrosPerRequest);
   console.log(`nudge CPU - predict CPU      ${withInterval(extraCpu, (value) => `${value.toFixed(1)} us`)} per request`);
   console.log('');
-  printInterleaved(interleaved, interleavedCpuShare);
+  if (control !== undefined) {
+    printInterleaved('Control: predict in both kinds of phase', ['predict', 'predict'], control, '(about 1.000x when the method works)');
+    console.log('');
+  }
+  printInterleaved('Predict and nudge interleaved on the scorer', ['predict', 'nudge'], interleaved, '(target >= 0.95x)');
   console.log('');
   const rowsPerSecond = (value: number) => `${(value / 1e6).toFixed(2)} M rows/s`;
   console.log(`Batch in process (${BATCH_ROWS.toLocaleString('en-US')} rows per call, backend ${batch.backend}, ${batch.inference})`);
@@ -405,14 +413,31 @@ function residentBytes(pid: number | undefined): number {
   return kib * 1024;
 }
 
-function printInterleaved(result: InterleavedResult, scorerCpuShare: number): void {
+/** An interleaved measurement with the share of one CPU that the scorer used meanwhile. */
+interface InterleavedRun {
+  result: InterleavedResult;
+  scorerCpuShare: number;
+}
+
+async function runInterleaved(scorer: { url: string; child: ChildProcess }, base: InterleavedEndpoint, other: InterleavedEndpoint): Promise<InterleavedRun> {
+  const cpuBefore = cpuSecondsOf(scorer.child.pid!);
+  const result = await measureInterleaved({ origin: scorer.url, base, other, seconds: interleaveSeconds, connections });
+  return { result, scorerCpuShare: (cpuSecondsOf(scorer.child.pid!) - cpuBefore) / interleaveSeconds };
+}
+
+function printInterleaved(title: string, names: readonly [base: string, other: string], run: InterleavedRun, note: string): void {
+  const { result, scorerCpuShare } = run;
   const failures = result.errors + result.non2xx > 0 ? `, errors ${result.errors}, non-2xx ${result.non2xx}` : '';
   console.log(
-    `Predict and nudge interleaved on the scorer (phases of ${PHASE_MS} ms for ${interleaveSeconds} s, ` +
-      `${result.ratios.length} pairs, scorer CPU ${(scorerCpuShare * 100).toFixed(0)}%${failures})`,
+    `${title} (phases of ${PHASE_MS} ms for ${interleaveSeconds} s, ${result.ratios.length} pairs, ` +
+      `scorer CPU ${(scorerCpuShare * 100).toFixed(0)}%${failures})`,
   );
-  console.log(`  predict ${Math.round(result.baseRequestsPerSecond)} req/s, nudge ${Math.round(result.otherRequestsPerSecond)} req/s (means over the phases)`);
-  console.log(`nudge / predict req/s       ${withInterval(result.ratios, (value) => `${value.toFixed(3)}x`)}   (target >= 0.95x)`);
+  if (scorerCpuShare < MIN_SATURATED_CPU_SHARE) {
+    console.log(`  The scorer used less than ${MIN_SATURATED_CPU_SHARE * 100}% of its CPU, so the load generator may have set the pace, and the ratio may lie closer to 1 than the scorer's costs.`);
+  }
+  console.log(`  ${names[0]} ${Math.round(result.baseRequestsPerSecond)} req/s, ${names[1]} ${Math.round(result.otherRequestsPerSecond)} req/s (means over the phases)`);
+  const label = `${names[1]} / ${names[0]} req/s`.padEnd(28);
+  console.log(`${label}${withInterval(result.ratios, (value) => `${value.toFixed(3)}x`)}   ${note}`);
 }
 
 function printHttp(name: string, result: HttpResult): void {
