@@ -164,7 +164,9 @@ describe('podReason', () => {
       ],
     });
 
-    expect(reason).toBe('pod a: Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 503');
+    expect(reason).toBe(
+      'pod a: Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 503; the scorer logs why it is not ready (kubectl logs a)',
+    );
   });
 
   it('ignores Normal events', () => {

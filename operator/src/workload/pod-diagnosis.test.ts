@@ -109,6 +109,25 @@ describe('diagnoseStalledPods', () => {
     expect(diagnosis.podReason).toBe('pod telco-churn-scorer-abc: FailedMount: MountVolume.SetUp failed for volume "models"');
   });
 
+  it('points a failed readiness probe to the log', async () => {
+    const pod: V1Pod = { metadata: { name: 'telco-churn-scorer-abc', namespace: 'ml' }, status: { phase: 'Running' } };
+    const event = {
+      metadata: { name: 'e1', namespace: 'ml' },
+      type: 'Warning',
+      reason: 'Unhealthy',
+      message: 'Readiness probe failed: HTTP probe failed with statuscode: 503',
+      involvedObject: { kind: 'Pod', name: 'telco-churn-scorer-abc', namespace: 'ml' },
+    } as CoreV1Event;
+    const { client } = fakeClient([pod], [event]);
+
+    const diagnosis = await diagnoseStalledPods(client, deployment(progressedAt('2026-03-01T10:00:00Z')), NOW, logger);
+
+    expect(diagnosis.podReason).toBe(
+      'pod telco-churn-scorer-abc: Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 503; ' +
+        'the scorer logs why it is not ready (kubectl logs -n ml telco-churn-scorer-abc)',
+    );
+  });
+
   it('lists nothing while the Deployment still progresses', async () => {
     const { client, list } = fakeClient([pendingPod]);
 

@@ -173,7 +173,16 @@ function warningEventReason(details: PodDetails): string | undefined {
   if (newest === undefined) {
     return undefined;
   }
-  return `pod ${newest.involvedObject.name}: ${joinReason(newest.reason ?? 'Warning', newest.message)}`;
+  const { name, namespace } = newest.involvedObject;
+  const reason = `pod ${name}: ${joinReason(newest.reason ?? 'Warning', newest.message)}`;
+  // The kubelet's Event gives only the probe's status code. The scorer returns 503 while
+  // it has no model, and its log names the reason, such as a bundle that failed to load.
+  if (newest.message?.startsWith('Readiness probe failed') === true) {
+    const podNamespace = namespace ?? newest.metadata.namespace;
+    const namespaceFlag = podNamespace === undefined ? '' : `-n ${podNamespace} `;
+    return `${reason}; the scorer logs why it is not ready (kubectl logs ${namespaceFlag}${name})`;
+  }
+  return reason;
 }
 
 function eventTime(event: CoreV1Event): number {
