@@ -2,14 +2,14 @@
  * Two endpoints of one server loaded in alternating phases on the same connections, so
  * that both see the machine at the same speed. On 2-vCPU VMs the speed changed by 20% or
  * more from one second to the next, which made runs of several seconds, one endpoint after
- * the other, disagree by up to 30% per round. Here a phase lasts PHASE_MS, and each pair
- * of adjacent phases gives one ratio. The phases run in the order A B B A, so that the
+ * the other, disagree by up to 30% per round. Here a phase lasts PHASE_MS, and phases 2j
+ * and 2j+1 form pair j, which gives one ratio. The phases run in the order A B B A, so the
  * endpoint that comes first alternates from one pair to the next, and a steady change of
  * speed favours neither endpoint.
  */
 import autocannon from 'autocannon';
 
-/** Length of one phase. Phases of 100 ms and 250 ms gave ratios of the same spread. */
+/** Length of one phase. On a 2-vCPU VM, phases of 100 ms and 250 ms gave ratios of the same spread. */
 export const PHASE_MS = 100;
 
 /** Phases at the start that count towards no pair, while the connections open. */

@@ -28,10 +28,9 @@ export class TerminalError extends Error {
 }
 
 /**
- * Log fields that describe `err`. An ApiError becomes its message, HTTP status and reason:
- * its stack lists only the client's request functions, which add nothing to the message.
- * Any other error stays in pino's `err` field with its stack, which points to the code
- * that failed.
+ * Returns the log fields that describe `err`. An ApiError becomes its message, HTTP status
+ * and reason, because its stack lists only the client's request functions. Any other error
+ * stays in pino's `err` field with its stack, which points to the code that failed.
  */
 export function errorLogFields(err: unknown): Record<string, unknown> {
   if (err instanceof ApiError) {
