@@ -7,6 +7,12 @@
  * whole pending buffer on every line, which cost about 3 µs per line under load. This
  * batching in front of a synchronous destination costs about 0.5 µs per line (Node.js 24,
  * 2-vCPU VM).
+ *
+ * NOTE: a process ended by SIGKILL (the out-of-memory killer, or the kubelet after the
+ * pod's termination grace period) or by V8 at its heap limit loses up to 250 ms of lines,
+ * audit records included. A flush at the end of every event loop turn would narrow that
+ * window, but served about 10% fewer nudges per second in one comparison (six runs of
+ * 8 s each).
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 
