@@ -20,6 +20,32 @@ describe('BatchedDestination', () => {
     expect(target.writes).toEqual(['{"n":1}\n{"n":2}\n']);
   });
 
+  it('writes at the end of the turn', async () => {
+    const target = recordingTarget();
+    const destination = new BatchedDestination(target);
+
+    destination.write('{"n":1}\n');
+    destination.write('{"n":2}\n');
+    expect(target.writes).toEqual([]);
+
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(target.writes).toEqual(['{"n":1}\n{"n":2}\n']);
+  });
+
+  it('skips the turn-end write after a flush', async () => {
+    const target = recordingTarget();
+    const destination = new BatchedDestination(target);
+
+    destination.write('{"n":1}\n');
+    destination.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(target.writes).toEqual(['{"n":1}\n']);
+
+    destination.write('{"n":2}\n');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(target.writes).toEqual(['{"n":1}\n', '{"n":2}\n']);
+  });
+
   it('writes by itself once 16 KiB are collected', () => {
     const target = recordingTarget();
     const destination = new BatchedDestination(target);
