@@ -36,7 +36,8 @@
  * (default 20, an even number so that each order runs as often), --connections N (default
  * 50), --interleave-seconds SECONDS of alternating predict and nudge (default 60),
  * --interleave-control to run the interleaved minute first with predictions in both kinds
- * of phase, a check of the method whose ratio should be about 1.
+ * of phase, a check of the method whose ratio should be about 1, --interleaved-only to skip
+ * the rounds and the batch measurement and print the interleaved figures alone.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -85,6 +86,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     'interleave-seconds': { type: 'string', default: '60' },
     'interleave-control': { type: 'boolean', default: false },
+    'interleaved-only': { type: 'boolean', default: false },
   },
 });
 const duration = Number(values.duration);
@@ -92,6 +94,7 @@ const rounds = Number(values.rounds);
 const connections = Number(values.connections);
 const interleaveSeconds = Number(values['interleave-seconds']);
 const interleaveControl = values['interleave-control'];
+const interleavedOnly = values['interleaved-only'];
 
 /** Scorer CPU share below which the load generator may have set the pace of the interleaved minute. */
 const MIN_SATURATED_CPU_SHARE = 0.9;
@@ -103,9 +106,8 @@ const NUDGE_CUSTOMERS = 200;
 const nudgeBodies = Array.from({ length: NUDGE_CUSTOMERS }, (_, index) => JSON.stringify({ customerId: telcoStyleId(index), features: example }));
 
 async function main(): Promise<void> {
-  console.log(
-    `Scorer benchmark: ${rounds} rounds of ${duration} s per endpoint (after ${SETTLE_SECONDS} s unmeasured), ${connections} connections, Node ${process.version}`,
-  );
+  const runsText = interleavedOnly ? 'the interleaved run only' : `${rounds} rounds of ${duration} s per endpoint (after ${SETTLE_SECONDS} s unmeasured)`;
+  console.log(`Scorer benchmark: ${runsText}, ${connections} connections, Node ${process.version}`);
   const pinning = pinCpus();
   console.log(`CPU pinning: ${pinning.description}\n`);
 
@@ -133,7 +135,7 @@ async function main(): Promise<void> {
     }
     // Rounds alternate the endpoints, so that load from other processes on the machine
     // falls on all of them alike.
-    for (let round = 0; round < rounds; round++) {
+    for (let round = 0; round < (interleavedOnly ? 0 : rounds); round++) {
       for (const name of roundOrder(round)) {
         const target = targets[name];
         runs[name].push(await measure(target.url, target.bodies, target.pid));
@@ -149,6 +151,11 @@ async function main(): Promise<void> {
   } finally {
     baseline.child.kill('SIGKILL');
     scorer.child.kill('SIGKILL');
+  }
+  if (interleavedOnly) {
+    printInterleavedRuns(control, interleaved);
+    console.log(`Resident memory: scorer process ${(scorerRss / 2 ** 20).toFixed(0)} MiB after its runs`);
+    return;
   }
   const trivial = combine(runs.trivial);
   const predict = combine(runs.predict);
@@ -180,12 +187,7 @@ async function main(): Promise<void> {
   const extraCpu = runs.nudge.map((result, round) => result.cpuMicrosPerRequest - runs.predict[round]!.cpuMicrosPerRequest);
   console.log(`nudge CPU - predict CPU      ${withInterval(extraCpu, (value) => `${value.toFixed(1)} us`)} per request`);
   console.log('');
-  if (control !== undefined) {
-    printInterleaved('Control: predict in both kinds of phase', ['predict', 'predict'], control, '(about 1.000x when the method works)');
-    console.log('');
-  }
-  printInterleaved('Predict and nudge interleaved on the scorer', ['predict', 'nudge'], interleaved, '(target >= 0.95x)');
-  console.log('');
+  printInterleavedRuns(control, interleaved);
   const rowsPerSecond = (value: number) => `${(value / 1e6).toFixed(2)} M rows/s`;
   console.log(`Batch in process (${BATCH_ROWS.toLocaleString('en-US')} rows per call, backend ${batch.backend}, ${batch.inference})`);
   console.log(`  inference (model call)     ${rowsPerSecond(batch.inferenceRowsPerSecond)} over ${BATCH_SECONDS} s   (target >= 2.00 M rows/s)`);
@@ -198,6 +200,16 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`Resident memory: scorer process ${(scorerRss / 2 ** 20).toFixed(0)} MiB after its runs, ` +
     `benchmark process ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB after batch scoring`);
+}
+
+/** Prints the control run, when there is one, and the interleaved predict and nudge run, each followed by a blank line. */
+function printInterleavedRuns(control: InterleavedRun | undefined, interleaved: InterleavedRun): void {
+  if (control !== undefined) {
+    printInterleaved('Control: predict in both kinds of phase', ['predict', 'predict'], control, '(about 1.000x when the method works)');
+    console.log('');
+  }
+  printInterleaved('Predict and nudge interleaved on the scorer', ['predict', 'nudge'], interleaved, '(target >= 0.95x)');
+  console.log('');
 }
 
 /** Formats the median of per-round figures with its confidence interval, such as `0.97x (0.93x to 0.99x)`, or alone without one. */
