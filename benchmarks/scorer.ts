@@ -106,7 +106,7 @@ const NUDGE_CUSTOMERS = 200;
 const nudgeBodies = Array.from({ length: NUDGE_CUSTOMERS }, (_, index) => JSON.stringify({ customerId: telcoStyleId(index), features: example }));
 
 async function main(): Promise<void> {
-  const runsText = interleavedOnly ? 'the interleaved run only' : `${rounds} rounds of ${duration} s per endpoint (after ${SETTLE_SECONDS} s unmeasured)`;
+  const runsText = interleavedOnly ? 'the interleaved runs only' : `${rounds} rounds of ${duration} s per endpoint (after ${SETTLE_SECONDS} s unmeasured)`;
   console.log(`Scorer benchmark: ${runsText}, ${connections} connections, Node ${process.version}`);
   const pinning = pinCpus();
   console.log(`CPU pinning: ${pinning.description}\n`);

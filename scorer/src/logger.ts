@@ -19,7 +19,7 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 /** Collected characters that trigger a write. */
 const FLUSH_THRESHOLD_CHARS = 16 * 1024;
 
-/** Collects log lines and writes them to the target in batches, at the latest when the event loop turn ends. */
+/** Collects log lines and writes them to the target in batches, by the end of the next event loop turn at the latest. */
 export class BatchedDestination implements DestinationStream {
   readonly #target: DestinationStream;
   #lines: string[] = [];

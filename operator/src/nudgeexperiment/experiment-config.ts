@@ -18,7 +18,7 @@ const SPEC_FIELDS: Readonly<Record<string, string>> = {
   variants: 'spec.variants',
 };
 
-/** Prefix `experiment.<key>` of a scorer field path; SPEC_FIELDS maps the key to its spec field. */
+/** Prefix `experiment.<key>` of a scorer field path. SPEC_FIELDS maps the key to its spec field. */
 const SCORER_FIELD = /^experiment\.([A-Za-z]+)/;
 
 /** Returns why the scorer would reject the experiment, naming spec fields, or undefined when it accepts it. */
