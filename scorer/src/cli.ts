@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-/** The `scorer` command: `scorer train ...` builds a model bundle, `scorer serve ...` serves one. */
+/**
+ * The `scorer` command: `scorer train ...` builds a model bundle, `scorer serve ...` serves
+ * one, and `scorer customer-digest ...` prints the audit log digests of customer ids.
+ */
 import { ConfigError, StartupError } from './errors.ts';
+import { CUSTOMER_DIGEST_USAGE, runCustomerDigest } from './experiments/digest-command.ts';
 import { runServe, SERVE_USAGE } from './server.ts';
 import { runTrain, TRAIN_USAGE } from './training/command.ts';
 
-const USAGE = `Usage: scorer <train|serve> [options]\n\n${TRAIN_USAGE}\n\n${SERVE_USAGE}\n`;
+const USAGE = `Usage: scorer <train|serve|customer-digest> [options]\n\n${TRAIN_USAGE}\n\n${SERVE_USAGE}\n\n${CUSTOMER_DIGEST_USAGE}\n`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -14,6 +18,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'serve':
       await runServe(args);
+      return 0;
+    case 'customer-digest':
+      await runCustomerDigest(args);
       return 0;
     case undefined:
     case '-h':

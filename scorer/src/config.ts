@@ -58,7 +58,7 @@ const configSchema = z
     auth: z
       .object({
         apiKeysFile: z.string().min(1).optional(),
-        /** File with the secret (at least 16 bytes) keying the HMAC of customer ids in the audit log. */
+        /** File with the secret (at least 16 bytes) keying the digests of customer ids in the audit log. */
         auditKeyFile: z.string().min(1).optional(),
       })
       .strict()

@@ -150,19 +150,19 @@ describe('desired children of a NudgeExperiment', () => {
 
 describe('audit key of a NudgeExperiment', () => {
   const source: ExperimentModel = { model: model(promoted), release: { uri: 'https://models.example.com/telco/1.0.0/', version: '1.0.0' } };
-  const withAuditKey = experiment({ audit: { keySecretRef: { name: 'retention-audit', key: 'hmac-key' } } });
+  const withAuditKey = experiment({ audit: { keySecretRef: { name: 'retention-audit', key: 'digest-key' } } });
 
   it('mounts the Secret key read-only', () => {
     const pod = desiredDeployment(withAuditKey, source, 'hash').spec!.template.spec!;
 
-    expect(pod.volumes).toContainEqual({ name: 'audit-key', secret: { secretName: 'retention-audit', items: [{ key: 'hmac-key', path: 'hmac-key' }] } });
+    expect(pod.volumes).toContainEqual({ name: 'audit-key', secret: { secretName: 'retention-audit', items: [{ key: 'digest-key', path: 'digest-key' }] } });
     expect(pod.containers[0]?.volumeMounts).toContainEqual({ name: 'audit-key', mountPath: '/var/run/engagetrack/audit-key', readOnly: true });
   });
 
   it('points auditKeyFile at the mounted key', () => {
     const config = load(renderNudgeExperimentConfig(withAuditKey, source)) as Parsed;
 
-    expect(config.auth).toEqual({ auditKeyFile: '/var/run/engagetrack/audit-key/hmac-key' });
+    expect(config.auth).toEqual({ auditKeyFile: '/var/run/engagetrack/audit-key/digest-key' });
   });
 
   it('uses the key name audit-key when the spec gives none', () => {
@@ -180,7 +180,7 @@ describe('audit key of a NudgeExperiment', () => {
 
     expect(config.auth).toEqual({
       apiKeysFile: '/var/run/engagetrack/api-keys/api-keys',
-      auditKeyFile: '/var/run/engagetrack/audit-key/hmac-key',
+      auditKeyFile: '/var/run/engagetrack/audit-key/digest-key',
     });
     expect(mounts.map((mount) => mount.name)).toEqual(['config', 'tmp', 'api-keys', 'audit-key']);
   });

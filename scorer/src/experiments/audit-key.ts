@@ -1,4 +1,4 @@
-/** The audit key: the secret of the HMAC digests that the audit log writes in place of customer ids. */
+/** The audit key: the secret of the digests that the audit log writes in place of customer ids. */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
@@ -28,25 +28,33 @@ export async function readAuditKey(path: string | undefined, experimentServed: b
     return randomBytes(RANDOM_KEY_BYTES);
   }
 
+  return readAuditKeyFile(path, FIELD);
+}
+
+/**
+ * Returns the key in the file `path`, set by the option or field `field`. Throws
+ * ConfigError naming `field` when the file cannot be read or its key is too short.
+ */
+export async function readAuditKeyFile(path: string, field: string): Promise<Buffer> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`Cannot read the audit key file ${describePath(path)}: ${(error as Error).message}`, FIELD, { cause: error });
+    throw new ConfigError(`Cannot read the audit key file ${describePath(path, field)}: ${(error as Error).message}`, field, { cause: error });
   }
 
   const key = Buffer.from(text.trim(), 'utf8');
   if (key.length < MIN_AUDIT_KEY_BYTES) {
     throw new ConfigError(
-      `The audit key file ${describePath(path)} contains ${key.length} bytes once white space is trimmed; ` +
+      `The audit key file ${describePath(path, field)} contains ${key.length} bytes once white space is trimmed; ` +
         `it needs at least ${MIN_AUDIT_KEY_BYTES} random bytes, such as the output of openssl rand -base64 32`,
-      FIELD,
+      field,
     );
   }
   return key;
 }
 
 /** Returns `path` followed by the field that sets it and, for a relative path, the absolute path it resolves to. */
-function describePath(path: string): string {
-  return isAbsolute(path) ? `${path} (${FIELD})` : `${path} (${FIELD}, resolved from the working directory to ${resolve(path)})`;
+function describePath(path: string, field: string): string {
+  return isAbsolute(path) ? `${path} (${field})` : `${path} (${field}, resolved from the working directory to ${resolve(path)})`;
 }

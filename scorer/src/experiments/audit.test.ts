@@ -1,14 +1,13 @@
-import { createHmac } from 'node:crypto';
-
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 
+import { customerDigestOf } from '../testing/customer-digest.ts';
 import { AuditRecords } from './audit.ts';
 
 const KEY = Buffer.from('0123456789abcdef0123456789abcdef');
 
-function hmacOf(customerId: string): string {
-  return createHmac('sha256', KEY).update(customerId).digest('hex');
+function digestOf(customerId: string): string {
+  return customerDigestOf(KEY, customerId);
 }
 
 describe('AuditRecords', () => {
@@ -18,8 +17,8 @@ describe('AuditRecords', () => {
     const assignment = audit.variantAssigned({ experiment: 'retention-q1', variant: 'discount', riskBand: 'high', modelVersion: '1', customerId: '7590-VHVEG' });
     const conversion = audit.conversionRecorded({ experiment: 'retention-q1', variant: 'discount', event: 'renewed', customerId: '5575-GNVDE' });
 
-    expect(assignment.fields).toEqual({ customer: hmacOf('7590-VHVEG') });
-    expect(conversion.fields).toEqual({ experiment: 'retention-q1', variant: 'discount', event: 'renewed', customer: hmacOf('5575-GNVDE') });
+    expect(assignment.fields).toEqual({ customer: digestOf('7590-VHVEG') });
+    expect(conversion.fields).toEqual({ experiment: 'retention-q1', variant: 'discount', event: 'renewed', customer: digestOf('5575-GNVDE') });
   });
 
   it('never puts the raw id in a record', async () => {

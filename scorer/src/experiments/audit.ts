@@ -29,7 +29,7 @@ const AUDIT_LEVEL = 'info';
 /**
  * Audit records of assignments and conversions. Each becomes the request's log line (see
  * setRequestLogRecord) with a constant message, so a request that assigns or converts
- * writes one line, not two. Customers appear only as HMAC-SHA256(auditKey, customerId) in
+ * writes one line, not two. Customers appear only as keyed digests (see keyed-digest.ts) in
  * hex: the same customer gets the same value on every replica, but the raw id is never
  * logged. The digests are computed in batches (see CustomerDigests). The records are
  * written at info whatever the level of the request logger, so that a quieter log level

@@ -1,13 +1,12 @@
-import { createHmac } from 'node:crypto';
-
 import { describe, expect, it } from 'vitest';
 
+import { customerDigestOf } from '../testing/customer-digest.ts';
 import { CustomerDigests, type DigestTarget } from './customer-digests.ts';
 
 const KEY = Buffer.from('0123456789abcdef0123456789abcdef');
 
-function hmacOf(customerId: string): string {
-  return createHmac('sha256', KEY).update(customerId).digest('hex');
+function digestOf(customerId: string): string {
+  return customerDigestOf(KEY, customerId);
 }
 
 describe('CustomerDigests', () => {
@@ -20,7 +19,7 @@ describe('CustomerDigests', () => {
     expect(targets.map((target) => target.customer)).toEqual(['', '', '']);
     await Promise.resolve();
 
-    expect(targets.map((target) => target.customer)).toEqual(ids.map(hmacOf));
+    expect(targets.map((target) => target.customer)).toEqual(ids.map(digestOf));
   });
 
   it('computes queued digests on settle', () => {
@@ -30,7 +29,7 @@ describe('CustomerDigests', () => {
     digests.queue('7590-VHVEG', target);
     digests.settle();
 
-    expect(target.customer).toBe(hmacOf('7590-VHVEG'));
+    expect(target.customer).toBe(digestOf('7590-VHVEG'));
   });
 
   it('starts a new batch after each checkpoint', async () => {
@@ -43,7 +42,7 @@ describe('CustomerDigests', () => {
     digests.queue('second-customer', second);
     await Promise.resolve();
 
-    expect(first.customer).toBe(hmacOf('first-customer'));
-    expect(second.customer).toBe(hmacOf('second-customer'));
+    expect(first.customer).toBe(digestOf('first-customer'));
+    expect(second.customer).toBe(digestOf('second-customer'));
   });
 });

@@ -1,15 +1,13 @@
 /**
- * HMAC-SHA256 digests of customer ids for the audit records, computed in batches. Under
- * load, one model call ends the wait of many nudges, and their handlers run one after the
- * other in the same microtask checkpoint. An HMAC computed in each handler, between the
- * sending of two responses, cost about three times its CPU time in a loop, most likely
- * because the code in between evicts the hashing code from the CPU caches. Queued
- * instead, the digests of all those handlers are computed in one loop at the end of the
- * checkpoint. Four A/B runs with 50 connections on a 2-vCPU VM (Node.js 24) compared the
- * two. Batching cut the CPU time of a nudge by 0.7 to 3.7 µs in three of them and added
- * 0.2 µs in one. In the faster runs, the HMAC computed in each handler cost 2.4 to 2.6 µs.
+ * Digests of customer ids for the audit records (see keyed-digest.ts), computed in
+ * batches. Under load, one model call ends the wait of many nudges, and their handlers run
+ * one after the other in the same microtask checkpoint. A digest computed in each handler,
+ * between the sending of two responses, cost about three times its CPU time in a loop,
+ * most likely because the code in between evicts the hashing code from the CPU caches.
+ * Queued instead, the digests of all those handlers are computed in one loop at the end of
+ * the checkpoint. docs/benchmarks.md has the measurements.
  */
-import { Sha256Hmac } from './hmac.ts';
+import { deriveDigestKey, KeyedDigest } from './keyed-digest.ts';
 
 /** Fields of an audit record whose `customer` receives the digest of a customer id. */
 export interface DigestTarget {
@@ -17,12 +15,12 @@ export interface DigestTarget {
 }
 
 export class CustomerDigests {
-  readonly #hmac: Sha256Hmac;
+  readonly #digest: KeyedDigest;
   #customerIds: string[] = [];
   #targets: DigestTarget[] = [];
 
-  constructor(key: Buffer) {
-    this.#hmac = new Sha256Hmac(key);
+  constructor(auditKey: Buffer) {
+    this.#digest = new KeyedDigest(deriveDigestKey(auditKey));
   }
 
   /**
@@ -48,7 +46,7 @@ export class CustomerDigests {
     this.#targets = [];
 
     for (let i = 0; i < customerIds.length; i++) {
-      targets[i]!.customer = this.#hmac.hex(customerIds[i]!);
+      targets[i]!.customer = this.#digest.hex(customerIds[i]!);
     }
   };
 }

@@ -87,7 +87,8 @@ function validateBody(body: unknown, shape: BodyShape): Record<string, unknown> 
   return fields;
 }
 
-function customerIdProblemOf(customerId: unknown): FieldProblem | undefined {
+/** Returns the problem of a customer id that the scorer does not accept, or undefined for a valid one. */
+export function customerIdProblemOf(customerId: unknown): FieldProblem | undefined {
   const problem = (message: string) => ({ field: 'customerId', message });
 
   if (customerId === undefined) {

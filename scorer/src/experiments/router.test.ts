@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 
@@ -12,6 +11,7 @@ import { ConfigError, InvalidRequestError, ScorerError, type FieldProblem } from
 import { createScorerMetrics } from '../http/metrics.ts';
 import { observeRequests } from '../http/observe.ts';
 import type { FeatureRow, Prediction, Predictor } from '../prediction.ts';
+import { customerDigestOf } from '../testing/customer-digest.ts';
 import { assignVariant } from './assignment.ts';
 import { parseExperimentConfig } from './config.ts';
 import type { ExperimentConfig } from './config.ts';
@@ -151,8 +151,8 @@ function invalidFieldsMessage(count: number): string {
   return count === 1 ? 'The request has 1 invalid field.' : `The request has ${count} invalid fields.`;
 }
 
-function hmacOf(customerId: string): string {
-  return createHmac('sha256', AUDIT_KEY).update(customerId).digest('hex');
+function digestOf(customerId: string): string {
+  return customerDigestOf(AUDIT_KEY, customerId);
 }
 
 describe('POST /v1/experiments/:name/nudge', () => {
@@ -245,7 +245,7 @@ describe('POST /v1/experiments/:name/nudge', () => {
       variant: 'discount',
       riskBand: 'high',
       modelVersion: '1.2.0',
-      customer: hmacOf(customerId),
+      customer: digestOf(customerId),
       route: '/v1/experiments/:name/nudge',
       res: { statusCode: 200 },
     });
@@ -264,8 +264,8 @@ describe('POST /v1/experiments/:name/nudge', () => {
     // The 404 of the unknown experiment is an info line, which level warn drops.
     const lines = harness.logLines();
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ level: 30, msg: 'variant assigned', customer: hmacOf(customerId) });
-    expect(lines[1]).toMatchObject({ level: 30, msg: 'conversion recorded', customer: hmacOf(customerId) });
+    expect(lines[0]).toMatchObject({ level: 30, msg: 'variant assigned', customer: digestOf(customerId) });
+    expect(lines[1]).toMatchObject({ level: 30, msg: 'conversion recorded', customer: digestOf(customerId) });
   });
 
   it('names the model version and band of each assignment', async () => {
@@ -360,7 +360,7 @@ describe('POST /v1/experiments/:name/conversions', () => {
       experiment: 'retention-q1',
       variant: 'discount',
       event: 'renewed',
-      customer: hmacOf(customerId),
+      customer: digestOf(customerId),
     });
     expect(harness.rawAuditText()).not.toContain(customerId);
   });

@@ -19,7 +19,7 @@ export interface ExperimentHandlerDeps {
   predictor: Predictor;
   /** Registry that receives the exposure and conversion counters. */
   registry: Registry;
-  /** Secret of at least 16 bytes for the HMAC of customer ids in the audit log. */
+  /** Secret of at least 16 bytes that keys the digests of customer ids in the audit log. */
   auditKey: Buffer;
   /** Logger of the request log lines, which the audit records become. */
   logger: Logger;

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -6,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TELCO_ROW, postJson, startTestScorer, testConfig, type TestScorer } from '../testing/scorer-fixture.ts';
+import { customerDigestOf } from '../testing/customer-digest.ts';
 
 const EXPERIMENT = {
   name: 'retention-q1',
@@ -367,7 +367,7 @@ describe('audit key file', () => {
     await postJson(`${scorer.url}/v1/experiments/retention-q1/nudge`, { customerId: '7590-VHVEG', features: TELCO_ROW });
 
     const line = await eventuallyFind(scorer, (entry) => entry['msg'] === 'variant assigned');
-    expect(line?.['customer']).toBe(createHmac('sha256', key).update('7590-VHVEG').digest('hex'));
+    expect(line?.['customer']).toBe(customerDigestOf(Buffer.from(key), '7590-VHVEG'));
   });
 });
 

@@ -25,7 +25,7 @@ export interface AppDependencies {
   logger: Logger;
   /** sha256 digests of the accepted API keys; undefined turns authentication off. */
   apiKeyDigests: Buffer[] | undefined;
-  /** HMAC key of customer ids in the experiment audit log. */
+  /** Key of the customer digests in the experiment audit log. */
   auditKey: Buffer;
 }
 
