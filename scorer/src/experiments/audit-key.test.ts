@@ -47,6 +47,7 @@ describe('readAuditKey', () => {
       `Cannot read the audit key file no-such-dir/audit-key (auth.auditKeyFile, resolved from the working directory to ${resolve('no-such-dir/audit-key')}): `,
     );
     await expect(result).rejects.toThrow('ENOENT');
+    await expect(result).rejects.toThrow('. Check that auth.auditKeyFile names a readable file that contains the key');
   });
 
   it('rejects a key under 16 bytes', async () => {

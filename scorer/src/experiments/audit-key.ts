@@ -40,7 +40,12 @@ export async function readAuditKeyFile(path: string, field: string): Promise<Buf
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`Cannot read the audit key file ${describePath(path, field)}: ${(error as Error).message}`, field, { cause: error });
+    const reason = (error as Error).message;
+    throw new ConfigError(
+      `Cannot read the audit key file ${describePath(path, field)}: ${reason}. Check that ${field} names a readable file that contains the key`,
+      field,
+      { cause: error },
+    );
   }
 
   const key = Buffer.from(text.trim(), 'utf8');

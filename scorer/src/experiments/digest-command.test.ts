@@ -37,6 +37,10 @@ describe('scorer customer-digest', () => {
     await expect(digestsPrinted(['--audit-key-file', path, '7590-VHVEG', 'klient-ä-€-😀'])).resolves.toBe('1bf0d45924c75957\n8bdfc85015185dd6\n');
   });
 
+  it('prints its usage on --help', async () => {
+    await expect(digestsPrinted(['--help'])).resolves.toMatch(/^Usage: scorer customer-digest --audit-key-file FILE CUSTOMER_ID\.\.\./);
+  });
+
   it('requires the key file', async () => {
     await expect(runCustomerDigest(['7590-VHVEG'])).rejects.toThrow(ConfigError);
     await expect(runCustomerDigest(['7590-VHVEG'])).rejects.toThrow('Missing required option --audit-key-file: the digests depend on the key.');

@@ -9,6 +9,7 @@ import { customerIdProblemOf } from './request.ts';
 export const CUSTOMER_DIGEST_USAGE = `Usage: scorer customer-digest --audit-key-file FILE CUSTOMER_ID...
 
   --audit-key-file  file with the audit key of the scorer (its auth.auditKeyFile)
+  -h, --help        print this help
 
 Prints, for each customer id, the digest that the experiment audit log writes in the
 "customer" field of its lines, one per line in the order of the ids.`;
@@ -18,11 +19,16 @@ export async function runCustomerDigest(args: string[]): Promise<void> {
     args,
     strict: true,
     allowPositionals: true,
-    options: { 'audit-key-file': { type: 'string' } },
+    options: { 'audit-key-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
+  if (values.help === true) {
+    process.stdout.write(`${CUSTOMER_DIGEST_USAGE}\n`);
+    return;
+  }
+
   const keyFile = values['audit-key-file'];
   if (keyFile === undefined) {
-    throw new ConfigError(`Missing required option --audit-key-file: the digests depend on the key.\n\n${CUSTOMER_DIGEST_USAGE}`, 'audit-key-file');
+    throw new ConfigError(`Missing required option --audit-key-file: the digests depend on the key.\n\n${CUSTOMER_DIGEST_USAGE}`, '--audit-key-file');
   }
   if (positionals.length === 0) {
     throw new ConfigError(`Missing customer id: give at least one after the options.\n\n${CUSTOMER_DIGEST_USAGE}`, 'CUSTOMER_ID');
