@@ -1,7 +1,7 @@
 /**
- * The digests that stand for customer ids in the audit log: SipHash-2-4 of the id's UTF-8
- * bytes, written as its 8 bytes in lowercase hex (16 characters), in the byte order of the
- * reference implementation. The 128-bit SipHash key is derived from the audit key with
+ * The digests that the audit log writes in place of customer ids: SipHash-2-4 of the id's
+ * UTF-8 bytes, written as its 8 bytes in lowercase hex (16 characters), in the byte order
+ * of the reference implementation. The 128-bit SipHash key is derived from the audit key with
  * HKDF-SHA256 (RFC 5869: no salt, info DIGEST_KEY_INFO).
  *
  * SipHash is a keyed pseudorandom function designed for short inputs. Without the key, a
@@ -34,6 +34,7 @@ export function deriveDigestKey(auditKey: Uint8Array): Uint8Array {
   return new Uint8Array(hkdfSync('sha256', auditKey, new Uint8Array(0), DIGEST_KEY_INFO, SIPHASH_KEY_BYTES));
 }
 
+/** SipHash-2-4 under one key, with message and output buffers reused from call to call. */
 export class KeyedDigest {
   readonly #key: Uint8Array;
   readonly #output = new Uint8Array(SIPHASH_OUTPUT_BYTES);
