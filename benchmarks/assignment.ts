@@ -10,11 +10,11 @@
  */
 
 import { createHash } from 'node:crypto';
-import os from 'node:os';
 
 import { assignVariant } from '../scorer/src/experiments/assignment.ts';
 import { parseExperimentConfig } from '../scorer/src/experiments/config.ts';
 import { murmurHash3x86 } from '../scorer/src/experiments/murmurhash3.ts';
+import { describeMachine, medianRatePerCpuSecond } from './cpu-rate.ts';
 
 const ID_COUNT = 100_000;
 const ROUNDS = 5;
@@ -44,32 +44,9 @@ const ids = JSON.parse(
 ) as string[];
 const encodedKeys = ids.map((id) => new TextEncoder().encode(`${experiment.salt}:${id}`));
 
-/**
- * Runs `operation` on every id `passes` times per round and returns the median rate in
- * operations per CPU second of this process, which other load on the machine skews less
- * than wall-clock time.
- */
+/** Returns the median rate of `operation` over the ids, `passes` times per round, per CPU second. */
 function measure(passes: number, operation: (index: number) => number): number {
-  let checksum = 0;
-  const rates: number[] = [];
-
-  for (let round = 0; round < ROUNDS; round++) {
-    const started = process.cpuUsage();
-    for (let pass = 0; pass < passes; pass++) {
-      for (let i = 0; i < ID_COUNT; i++) {
-        checksum ^= operation(i);
-      }
-    }
-    const used = process.cpuUsage(started);
-    const seconds = (used.user + used.system) / 1e6;
-    rates.push((passes * ID_COUNT) / seconds);
-  }
-
-  // The checksum keeps the optimizer from dropping the work.
-  if (checksum === 0.5) {
-    console.log('unreachable');
-  }
-  return rates.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
+  return medianRatePerCpuSecond({ items: ID_COUNT, passes, rounds: ROUNDS }, operation);
 }
 
 const assignRate = measure(20, (i) => assignVariant(experiment, ids[i]!).weight);
@@ -78,7 +55,7 @@ const md5Rate = measure(2, (i) => createHash('md5').update(`${experiment.salt}:$
 
 const millions = (rate: number) => `${(rate / 1e6).toFixed(2).padStart(6)} M/s`;
 
-console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores`);
+console.log(describeMachine());
 console.log(`${ID_COUNT} UUID-shaped ids, median of ${ROUNDS} rounds, rates per CPU second\n`);
 console.log(`assignVariant                ${millions(assignRate)}`);
 console.log(`MurmurHash3 on encoded keys  ${millions(hashRate)}   assignVariant / this = ${(assignRate / hashRate).toFixed(2)}`);

@@ -150,7 +150,7 @@ export const AuditKeySecretRef = Type.Object(
   },
   {
     description:
-      'Secret with the key of the digests (keyed SipHash-2-4) that stand for customer ids in the audit log. It is mounted read-only into the ' +
+      'Secret with the key of the digests (keyed SipHash-2-4) that the audit log writes in place of customer ids. It is mounted read-only into the ' +
       'scorer pods at /var/run/engagetrack/audit-key/, so every replica writes the same digest for the same customer. ' +
       'When unset, each scorer process uses a random key, and digests differ between replicas and restarts.',
   },

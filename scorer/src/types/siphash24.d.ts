@@ -6,12 +6,5 @@ declare module 'siphash24' {
    */
   function siphash24(input: Uint8Array, key: Uint8Array, output?: Uint8Array, noAssert?: boolean): Uint8Array;
 
-  namespace siphash24 {
-    const BYTES: number;
-    const KEYBYTES: number;
-    const WASM_SUPPORTED: boolean;
-    const WASM_LOADED: boolean;
-  }
-
   export default siphash24;
 }
